@@ -1,0 +1,125 @@
+// store: where an index lives. The Store interface hides the database (SQLite by default;
+// PostgreSQL later) behind per-file atomic writes and a few queries.
+//
+// Schema: the reference design's tables and columns (code_chunks, nodes, edges,
+// computed_metrics, edge_weights, detailed_metadata) plus semdex's own (schema_version,
+// repositories, files, runs). JSON columns hold JSON text and are queryable with ->> in SQLite
+// (e.g. SELECT COUNT(*) FROM nodes WHERE properties->>'repository' = 'rxjs').
+//
+// Thread-safety: a Store is used by one thread at a time. The pipeline funnels all writes
+// through one writer thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/util.h"
+
+namespace semdex {
+
+struct ChunkRow {
+  std::string id;  // stable: derived from repository, path, span and part (see ChunkId)
+  std::string chunk_type;
+  std::string name;
+  std::string qualified_name;
+  std::string source_code;
+  int start_line = 0;
+  int end_line = 0;
+  int part = 1;
+  std::string parent_id;      // id of the enclosing chunk, or ""
+  std::string metadata_json;  // JSON object
+  std::vector<float> embedding_code;  // empty: NULL (e.g. --no-embed)
+};
+
+// One indexed file and its chunks; written in one transaction.
+struct FileRow {
+  std::string repository;
+  std::string file_path;  // relative to the repository root
+  std::string language;
+  uint64_t size_bytes = 0;
+  int64_t mtime_ns = 0;
+  std::string content_hash;   // xxh3-64 hex of the file's bytes
+  std::string metadata_json;  // file-level metadata: imports, exports, syntax errors, flags
+  std::vector<ChunkRow> chunks;
+};
+
+// A file that was not indexed this run.
+struct FileProblem {
+  std::string repository;
+  std::string file_path;
+  std::string status;  // "failed" or "skipped"
+  std::string reason;  // failed: the error; skipped: the SkipReason name
+  std::string detail;
+};
+
+struct RunRecord {
+  std::string repository;
+  std::string root_path;
+  std::string mode;  // "sequential" or "parallel"
+  int workers = 1;
+  bool embed = false;
+  std::string model_id;  // "" with --no-embed
+};
+
+struct RepositoryStats {
+  std::string repository;
+  std::string root_path;
+  int64_t files = 0;  // files with status 'indexed'
+  int64_t failed_files = 0;
+  int64_t skipped_files = 0;
+  int64_t chunks = 0;
+  std::map<std::string, int64_t> chunks_by_type;
+  std::map<std::string, int64_t> chunks_by_language;
+  std::string model_id;
+  std::string last_run_json;  // the last finished run's summary, "" if none
+  std::string last_run_at;    // ISO-8601 UTC
+};
+
+struct StoreOptions {
+  // Test hook: called before each chunk row is inserted by WriteFile; returning false makes
+  // that write fail (and roll back) as a database error would.
+  std::function<bool(const FileRow&, size_t chunk_index)> fault_injector;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Deletes every row of `repository` (chunks, files, graph rows, runs).
+  virtual Status DeleteRepository(std::string_view repository) = 0;
+
+  // Replaces the file's previous rows (chunks, file record) with `file`, in ONE transaction:
+  // afterwards either all of `file` is stored or nothing changed.
+  virtual Status WriteFile(const FileRow& file) = 0;
+
+  // Records a failed or skipped file (and deletes any chunks of it), in one transaction.
+  virtual Status RecordProblem(const FileProblem& problem) = 0;
+
+  // Starts a run; returns its id.
+  virtual Status BeginRun(const RunRecord& run, int64_t* run_id) = 0;
+  // Marks the run finished with its summary (JSON object text).
+  virtual Status FinishRun(int64_t run_id, std::string_view summary_json) = 0;
+
+  // Counts for `repository`; NotFound if it was never indexed.
+  virtual Status GetStats(std::string_view repository, RepositoryStats* out) = 0;
+  // Every repository in the index, sorted.
+  virtual Status ListRepositories(std::vector<std::string>* out) = 0;
+};
+
+// Opens (creating if needed, and migrating to the current schema version) the index at
+// `location`: a filesystem path means SQLite (parent directories are created); a
+// postgresql:// URL is not supported yet (Unsupported).
+// Errors name the location and the reason (unwritable directory, not a database, ...).
+Status OpenStore(const std::string& location, const StoreOptions& options,
+                 std::unique_ptr<Store>* out);
+
+// The stable id of a chunk: xxh3-128 of repository, path, byte span and part.
+std::string ChunkId(std::string_view repository, std::string_view file_path, uint32_t start_byte,
+                    uint32_t end_byte, int part);
+
+}  // namespace semdex
