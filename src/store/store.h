@@ -31,8 +31,8 @@ struct ChunkRow {
   int start_line = 0;
   int end_line = 0;
   int part = 1;
-  std::string parent_id;      // id of the enclosing chunk, or ""
-  std::string metadata_json;  // JSON object
+  std::string parent_id;              // id of the enclosing chunk, or ""
+  std::string metadata_json;          // JSON object
   std::vector<float> embedding_code;  // empty: NULL (e.g. --no-embed)
 };
 
@@ -95,6 +95,8 @@ class Store {
 
   // Replaces the file's previous rows (chunks, file record) with `file`, in ONE transaction:
   // afterwards either all of `file` is stored or nothing changed.
+  // REQUIRES: repository, file_path and every chunk id non-empty; metadata_json fields hold
+  // valid JSON or "" (stored as NULL), else the write fails.
   virtual Status WriteFile(const FileRow& file) = 0;
 
   // Records a failed or skipped file (and deletes any chunks of it), in one transaction.
@@ -118,7 +120,9 @@ class Store {
 Status OpenStore(const std::string& location, const StoreOptions& options,
                  std::unique_ptr<Store>* out);
 
-// The stable id of a chunk: xxh3-128 of repository, path, byte span and part.
+// The stable id of a chunk: xxh3-128 of repository, path, byte span and part, as 32 lowercase
+// hex digits. Hashed bytes: repository, NUL, file_path, NUL, then start_byte, end_byte and part
+// each as 4 little-endian bytes (part as two's complement).
 std::string ChunkId(std::string_view repository, std::string_view file_path, uint32_t start_byte,
                     uint32_t end_byte, int part);
 

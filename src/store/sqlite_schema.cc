@@ -1,0 +1,224 @@
+#include "store/sqlite_schema.h"
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "store/encoding.h"
+
+namespace semdex {
+namespace {
+
+// Version 1: the reference design's tables (same names and columns) and semdex's own. JSON
+// columns must hold valid JSON text: one malformed value would make every ->> query over the
+// table fail. Empty graph tables exist so the reference design's queries run.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE schema_version (
+  version INTEGER PRIMARY KEY,
+  applied_at TEXT NOT NULL
+);
+
+CREATE TABLE code_chunks (
+  id TEXT PRIMARY KEY NOT NULL,
+  repository TEXT NOT NULL,
+  file_path TEXT NOT NULL,
+  language TEXT,
+  chunk_type TEXT,
+  name TEXT,
+  qualified_name TEXT,
+  source_code TEXT,
+  start_line INTEGER,
+  end_line INTEGER,
+  part INTEGER,
+  parent_id TEXT,
+  embedding_code BLOB,
+  embedding_text BLOB,
+  metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+  indexed_at TEXT,
+  -- An alias of id, not in the reference design: its cleanup query says
+  -- "chunk_id IN (SELECT chunk_id FROM code_chunks ...)". Without a chunk_id column here the
+  -- inner chunk_id would bind to the outer detailed_metadata row, and the query would delete the
+  -- metadata of every repository.
+  chunk_id TEXT GENERATED ALWAYS AS (id) VIRTUAL
+);
+CREATE INDEX code_chunks_by_file ON code_chunks (repository, file_path);
+
+CREATE TABLE nodes (
+  node_id TEXT PRIMARY KEY NOT NULL,
+  node_type TEXT,
+  label TEXT,
+  properties TEXT CHECK (properties IS NULL OR json_valid(properties)),
+  created_at TEXT
+);
+CREATE INDEX nodes_by_repository ON nodes (properties->>'repository');
+
+CREATE TABLE edges (
+  edge_id TEXT PRIMARY KEY NOT NULL,
+  source_node_id TEXT,
+  target_node_id TEXT,
+  relation_type TEXT,
+  properties TEXT CHECK (properties IS NULL OR json_valid(properties)),
+  created_at TEXT
+);
+CREATE INDEX edges_by_source ON edges (source_node_id);
+CREATE INDEX edges_by_target ON edges (target_node_id);
+
+CREATE TABLE computed_metrics (
+  metric_id INTEGER PRIMARY KEY,
+  node_id TEXT,
+  chunk_id TEXT,
+  repository TEXT,
+  cyclomatic_complexity INTEGER,
+  cognitive_complexity INTEGER,
+  lines_of_code INTEGER,
+  afferent_coupling INTEGER,
+  efferent_coupling INTEGER,
+  instability REAL,
+  pagerank REAL,
+  betweenness REAL,
+  computed_at TEXT
+);
+CREATE INDEX computed_metrics_by_repository ON computed_metrics (repository);
+CREATE INDEX computed_metrics_by_node ON computed_metrics (node_id);
+
+CREATE TABLE edge_weights (
+  weight_id INTEGER PRIMARY KEY,
+  edge_id TEXT,
+  call_count INTEGER,
+  importance_score REAL,
+  is_critical_path INTEGER,
+  updated_at TEXT
+);
+CREATE INDEX edge_weights_by_edge ON edge_weights (edge_id);
+
+CREATE TABLE detailed_metadata (
+  metadata_id INTEGER PRIMARY KEY,
+  node_id TEXT,
+  chunk_id TEXT,
+  metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+  version INTEGER,
+  created_at TEXT
+);
+CREATE INDEX detailed_metadata_by_chunk ON detailed_metadata (chunk_id);
+CREATE INDEX detailed_metadata_by_node ON detailed_metadata (node_id);
+
+CREATE TABLE repositories (
+  name TEXT PRIMARY KEY NOT NULL,
+  root_path TEXT,
+  created_at TEXT NOT NULL,
+  last_indexed_at TEXT,
+  model_id TEXT
+);
+
+CREATE TABLE files (
+  repository TEXT NOT NULL,
+  file_path TEXT NOT NULL,
+  language TEXT,
+  size_bytes INTEGER,
+  mtime_ns INTEGER,
+  content_hash TEXT,
+  status TEXT NOT NULL CHECK (status IN ('indexed', 'failed', 'skipped')),
+  reason TEXT,
+  detail TEXT,
+  chunk_count INTEGER NOT NULL DEFAULT 0,
+  metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+  indexed_at TEXT,
+  PRIMARY KEY (repository, file_path)
+);
+
+CREATE TABLE runs (
+  run_id INTEGER PRIMARY KEY,
+  repository TEXT NOT NULL,
+  root_path TEXT,
+  mode TEXT,
+  workers INTEGER,
+  embed INTEGER,
+  model_id TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  summary TEXT CHECK (summary IS NULL OR json_valid(summary))
+);
+CREATE INDEX runs_by_repository ON runs (repository, finished_at);
+)sql";
+
+struct Migration {
+  int64_t version;
+  std::string_view sql;
+};
+
+// Append only: a released migration never changes, a new schema is a new entry.
+constexpr Migration kMigrations[] = {
+    {1, kSchemaV1},
+};
+
+Status CheckNotNewer(int64_t version) {
+  if (version <= LatestSchemaVersion()) return Status::Ok();
+  return Status::Unsupported(
+      fmt::format("index schema version {} is newer than this semdex supports ({}); use a newer "
+                  "semdex, or index into a new location",
+                  version, LatestSchemaVersion()));
+}
+
+// Runs `m` if the index is older than it. REQUIRES: no transaction open.
+Status ApplyMigration(SqliteDb* db, const Migration& m) {
+  // Re-read the version under the write lock: another process may have migrated meanwhile.
+  if (Status s = db->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  int64_t version = 0;
+  Status s = ReadSchemaVersion(db, &version);
+  if (s.ok()) s = CheckNotNewer(version);
+  if (s.ok() && version == 0) {
+    int64_t objects = 0;
+    s = db->QueryInt64("SELECT COUNT(*) FROM sqlite_schema", &objects);
+    if (s.ok() && objects > 0) {
+      s = Status::InvalidArgument(
+          "an SQLite database that is not a semdex index (it has tables but no schema_version)");
+    }
+  }
+  if (s.ok() && version < m.version) {
+    s = db->Exec(m.sql);
+    if (!s.ok())
+      s = Status::DatabaseError(
+          fmt::format("migration to schema version {}: {}", m.version, s.message()));
+    SqliteStatement insert;
+    if (s.ok())
+      s = db->Prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", &insert);
+    if (s.ok()) {
+      insert.BindInt64(1, m.version);
+      insert.BindText(2, NowTimestampUtc());
+      s = insert.Run();
+    }
+  }
+  if (s.ok()) s = db->Exec("COMMIT");
+  if (!s.ok()) db->RollbackQuietly();
+  return s;
+}
+
+}  // namespace
+
+int64_t LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Status ReadSchemaVersion(SqliteDb* db, int64_t* version) {
+  *version = 0;
+  int64_t has_table = 0;
+  if (Status s = db->QueryInt64(
+          "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'",
+          &has_table);
+      !s.ok()) {
+    return s;
+  }
+  if (has_table == 0) return Status::Ok();
+  return db->QueryInt64("SELECT COALESCE(MAX(version), 0) FROM schema_version", version);
+}
+
+Status MigrateSchema(SqliteDb* db) {
+  int64_t version = 0;
+  if (Status s = ReadSchemaVersion(db, &version); !s.ok()) return s;
+  if (Status s = CheckNotNewer(version); !s.ok()) return s;
+  for (const Migration& m : kMigrations) {
+    if (m.version <= version) continue;
+    if (Status s = ApplyMigration(db, m); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace semdex

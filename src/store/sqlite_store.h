@@ -1,0 +1,70 @@
+// sqlite_store: the Store backed by one SQLite database file (WAL mode). Internal to src/store/;
+// other stages reach it through OpenStore in store/store.h.
+//
+// Thread-safety: as Store, one thread at a time. Several processes may open the same index:
+// writes take SQLite's write lock (BEGIN IMMEDIATE) and wait up to 5 s for it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace semdex {
+
+class SqliteStore : public Store {
+ public:
+  // Opens or creates the database file at `path`, configures the connection and migrates the
+  // schema. REQUIRES: the parent directory of `path` exists. Error messages do not name `path`;
+  // OpenStore adds it.
+  static Status Open(const std::string& path, const StoreOptions& options,
+                     std::unique_ptr<Store>* out);
+
+  ~SqliteStore() override;
+
+  Status DeleteRepository(std::string_view repository) override;
+  Status WriteFile(const FileRow& file) override;
+  Status RecordProblem(const FileProblem& problem) override;
+  Status BeginRun(const RunRecord& run, int64_t* run_id) override;
+  Status FinishRun(int64_t run_id, std::string_view summary_json) override;
+  Status GetStats(std::string_view repository, RepositoryStats* out) override;
+  Status ListRepositories(std::vector<std::string>* out) override;
+
+ private:
+  // Statements prepared once per Store: the per-file write path.
+  struct Statements {
+    SqliteStatement begin_immediate;
+    SqliteStatement commit;
+    SqliteStatement delete_file_chunks;
+    SqliteStatement insert_chunk;
+    SqliteStatement replace_indexed_file;
+    SqliteStatement replace_problem_file;
+    SqliteStatement touch_repository;
+    SqliteStatement ensure_repository;
+  };
+
+  SqliteStore(std::string path, const StoreOptions& options, std::unique_ptr<SqliteDb> db);
+
+  Status PrepareStatements();
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if `body` or COMMIT fails.
+  template <typename Body>
+  Status InWriteTransaction(Body&& body);
+
+  Status WriteFileRows(const FileRow& file, const std::string& now);
+  Status InsertChunk(const FileRow& file, const ChunkRow& chunk, const std::string& now);
+  Status RecordProblemRows(const FileProblem& problem, const std::string& now);
+  Status DeleteRepositoryRows(std::string_view repository);
+  Status BeginRunRows(const RunRecord& run, const std::string& now, int64_t* run_id);
+  Status FinishRunRows(int64_t run_id, std::string_view summary_json, const std::string& now);
+  Status ReadStats(std::string_view repository, RepositoryStats* out, bool* found);
+
+  std::string path_;
+  StoreOptions options_;
+  std::unique_ptr<SqliteDb> db_;  // declared before stmts_: statements finalize first
+  Statements stmts_;
+};
+
+}  // namespace semdex
