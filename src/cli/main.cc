@@ -1,1 +1,29 @@
-int main() { return 0; }
+// semdex: index a codebase for semantic code search, and query the index.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"semdex: a code indexer for semantic code search", "semdex"};
+  app.set_version_flag("--version", "semdex 0.1.0");
+  app.require_subcommand(1);
+  semdex::cli::CommandRunner index = semdex::cli::AddIndexCommand(&app);
+  semdex::cli::CommandRunner stats = semdex::cli::AddStatsCommand(&app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and usage hint to stderr
+    return 2;
+  }
+  if (app.got_subcommand("index")) return index();
+  if (app.got_subcommand("stats")) return stats();
+  return 2;
+}

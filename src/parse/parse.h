@@ -14,13 +14,36 @@
 //  - Top-level code outside those (imports, statements, plain variables, comments that are not
 //    a symbol's leading doc) goes into `module` chunks: one per contiguous run of such
 //    statements. Together, every non-blank line of the file lies in at least one chunk.
+//    Module chunks are named after the file (name "b", qualified_name "src/a/b" for
+//    "src/a/b.ts"; ".d.ts" counts as the extension); a file with several runs has several
+//    module chunks of the same name, told apart by their lines. Chunks found inside a run
+//    (methods of an exported object literal, a function among several declarators) have the
+//    module chunk as their parent.
+//  - Names: class members are "Class.member", namespace members "A.B.f", members of an exported
+//    object literal "api.get" (type method); members of `module.exports = {...}` are functions
+//    named by their key; `X.prototype.m = function` is method "X.prototype.m"; anonymous default
+//    exports are named "default". Overload signatures and decorators belong to the chunk of the
+//    implementation that follows them; abstract and overload signatures are never chunks. A
+//    class field holding a function (`h = () => {}`) is a method, one holding a class a nested
+//    class ("Outer.Inner"); named class expressions in top-level code are classes.
 //  - A symbol's leading comment block (JSDoc, `//` lines directly above) belongs to its chunk:
 //    start_line is the comment's first line, and the comment is also the chunk's docstring.
 //  - A chunk larger than ParseOptions' limits is split at statement boundaries (members of a
-//    class, statements of a body) into parts 1..part_count, each with the same name.
+//    class, statements of a body) into parts 1..part_count, each with the same name. Every part
+//    carries the chunk's metadata; calls and loc are the part's own, cyclomatic_complexity is
+//    the whole chunk's. A child chunk's parent_index is the part it lies in. A body that is one
+//    huge statement stays one part.
 //  - Syntax errors never fail the parse: tree-sitter recovers, chunks are kept, and
-//    ParsedFile::syntax_error_count records the ERROR/MISSING nodes.
+//    ParsedFile::syntax_error_count records the ERROR/MISSING nodes. Sources the tree-sitter
+//    runtime cannot take safely (tens of thousands of unclosed brackets, prefix operators or
+//    consecutive comments overflow its 16-bit child counts; see parse_internal.h) are not
+//    parsed: they become line-split module chunks, no imports, syntax_error_count 1.
 //  - Traversal is iterative or depth-capped: 50,000-deep nesting must not overflow the stack.
+//    Chunks nest at most 64 deep; a declaration nested deeper is part of its enclosing chunk.
+//  - Python: functions, classes, methods ("Class.method"), decorated definitions (the chunk
+//    includes the decorators); docstring is the body's first string, else the leading comment.
+//    is_exported: listed in `__all__`, or without `__all__` a top-level name not starting with
+//    '_'. visibility follows naming: "__x" -> "private", "_x" -> "protected".
 //
 // Thread-safety: a Parser is used by one thread at a time; make one per worker thread.
 #pragma once
@@ -52,7 +75,7 @@ struct Parameter {
 
 struct CallSite {
   std::string callee;  // callee text incl. receiver: "foo", "this.x", "obj.y.z", "new Z", "super"
-  int line = 0;        // 1-based line of the call
+  int line = 0;        // 1-based line where the callee ends (`a\n  .b()`: the `.b` line)
   bool is_new = false;
   std::string context;  // the call's source line, trimmed, at most 160 bytes
 };
@@ -86,14 +109,16 @@ struct Chunk {
   int parent_index = -1;       // index in ParsedFile::chunks of the enclosing chunk, or -1
   int start_line = 0;          // 1-based, inclusive
   int end_line = 0;            // 1-based, inclusive
-  uint32_t start_byte = 0;     // byte offsets into the (sanitised) source
-  uint32_t end_byte = 0;
+  uint32_t start_byte = 0;     // byte offsets into the (sanitised) source, end exclusive:
+  uint32_t end_byte = 0;       // source_code == source.substr(start_byte, end_byte - start_byte)
   int part = 1;                // 1-based part number when a large chunk was split
   int part_count = 1;
   std::string source_code;     // the chunk's text (for parts: that part's text)
 
   // Metadata from the chunk's own syntax node.
-  std::string signature;    // e.g. "async function f<T>(a: T, b = 1): Promise<T>"
+  std::string signature;    // e.g. "async function f<T>(a: T, b = 1): Promise<T>": the header
+                            // up to the body, whitespace collapsed, decorators left out (type
+                            // aliases: the whole declaration); at most 512 bytes; "" for modules
   std::vector<Parameter> parameters;
   std::string return_type;  // annotation text ("" if none)
   bool is_async = false;

@@ -1,0 +1,126 @@
+// pipeline: the only stage that knows every other one. It runs an index job
+// (cleanup -> scan -> process files -> summary) sequentially or on a pool of threads, and turns
+// its outcome into the summary the CLI prints.
+//
+// Threads: with `workers` = N, N parse workers take files from a shared cursor, each with its
+// own tree-sitter parser; finished files go through a bounded queue (2 * N entries) to one
+// writer (the calling thread), which commits each file in its own transaction. Memory is
+// bounded by the queue, not by the repository's size. Sequential mode reads, parses and writes
+// on the calling thread in file order. Both produce the same rows: chunk ids and contents do
+// not depend on the order files finish in.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "parse/parse.h"
+#include "scan/scan.h"
+#include "store/store.h"
+#include "util/util.h"
+
+namespace semdex {
+
+// What happened to one file; reported to IndexOptions::on_file as files finish.
+struct FileEvent {
+  std::string path;
+  enum class Kind { kIndexed, kFailed, kSkipped } kind = Kind::kIndexed;
+  int64_t chunks = 0;
+  int syntax_errors = 0;
+  std::string message;  // failed: the error; skipped: "<reason>: <detail>"
+  double seconds = 0;   // read + parse + write time
+};
+
+struct IndexOptions {
+  std::string root;        // directory to index
+  std::string repository;  // defaults to the root's base name when empty
+  int workers = 1;         // parse threads (>= 1); ignored when sequential
+  bool sequential = false;
+  bool full = false;  // clean the repository's rows before indexing
+  ScanOptions scan;
+  ParseOptions parse;
+  // Called on the writer thread after each file's outcome is final (indexed/failed/skipped).
+  std::function<void(const FileEvent&, int64_t done, int64_t total)> on_file;
+  // Called once after the scan with the number of files to process.
+  std::function<void(int64_t total)> on_scanned;
+};
+
+struct FileError {
+  std::string file;
+  std::string error;
+};
+
+struct FileSkip {
+  std::string file;
+  std::string reason;  // SkipReasonName()
+  std::string detail;
+};
+
+struct IndexSummary {
+  std::string repository;
+  std::string root;
+  std::string mode;  // "sequential" or "parallel"
+  int workers = 1;
+  int64_t total_files = 0;  // success + error + skipped files (ignored directories not counted)
+  int64_t success_files = 0;
+  int64_t error_files = 0;
+  int64_t skipped_files = 0;  // skipped files (not directories)
+  int64_t total_chunks = 0;
+  int64_t total_bytes = 0;  // bytes of the files read
+  std::vector<FileError> errors;  // sorted by file
+  std::vector<FileSkip> skipped;  // files and ignored directories (ending in '/'), sorted
+  double elapsed_s = 0;
+};
+
+// Runs one index job into `store`. Returns non-OK only for errors that stop the whole job
+// (root missing or not a directory, database failure outside a file's transaction); per-file
+// failures are counted in `summary` and the job goes on.
+Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary);
+
+// The summary as one JSON object (the --json output and the runs table's summary column).
+nlohmann::json SummaryToJson(const IndexSummary& summary);
+
+// The summary as text, in the reference design's layout.
+std::string FormatSummaryText(const IndexSummary& summary);
+
+// Process exit code for a finished job: 0 all files indexed or skipped, 1 some failed.
+int ExitCodeFor(const IndexSummary& summary);
+
+// Converts one parsed file into the rows the store writes (chunk ids, metadata JSON).
+FileRow MakeFileRow(const std::string& repository, const ScannedFile& file,
+                    const std::string& content_hash, bool utf8_repaired, const ParsedFile& parsed);
+
+// A one-line progress bar (files done/total, chunks, files/s, ETA) redrawn in place. Draws
+// only when `enabled` (the CLI enables it when the stream is a terminal and output is not
+// --json), so off a terminal nothing with control characters is written.
+// Thread-compatible: call from the writer thread only.
+class ProgressBar {
+ public:
+  ProgressBar(std::FILE* out, bool enabled) : out_(out), enabled_(enabled) {}
+  void Start(int64_t total);
+  // Redraws at most ~10 times a second, and always for the last file.
+  void Update(int64_t done, int64_t chunks);
+  // Prints a log line above the bar (used by --verbose); works when disabled too.
+  void Log(const std::string& line);
+  // Clears the bar so the summary starts on a clean line.
+  void Finish();
+
+ private:
+  void Draw();
+  std::FILE* out_;
+  bool enabled_;
+  bool drawn_ = false;
+  int64_t total_ = 0;
+  int64_t done_ = 0;
+  int64_t chunks_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+};
+
+}  // namespace semdex
