@@ -16,7 +16,8 @@ std::string DumpJson(const json& j) {
 json ParametersJson(const std::vector<Parameter>& params) {
   json out = json::array();
   for (const Parameter& p : params) {
-    json j = {{"name", p.name}};
+    json j = json::object();
+    j["name"] = p.name;
     if (!p.type.empty()) j["type"] = p.type;
     if (!p.default_value.empty()) j["default"] = p.default_value;
     if (p.optional) j["optional"] = true;
@@ -29,35 +30,39 @@ json ParametersJson(const std::vector<Parameter>& params) {
 json CallsJson(const std::vector<CallSite>& calls) {
   json out = json::array();
   for (const CallSite& c : calls) {
-    json j = {{"callee", c.callee}, {"line", c.line}};
+    // The call's context line is not stored: it is the chunk's source_code at `line`, and
+    // storing it again would make calls most of the metadata's bytes.
+    json j = json::object();
+    j["callee"] = c.callee;
+    j["line"] = c.line;
     if (c.is_new) j["is_new"] = true;
-    if (!c.context.empty()) j["context"] = c.context;
     out.push_back(std::move(j));
   }
   return out;
 }
 
+// Built key by key with moves: nlohmann's initializer lists deep-copy nested arrays, which
+// made this the costliest step after tree-sitter itself.
 json ChunkMetadataJson(const Chunk& c, const ScannedFile& file, const ParsedFile& parsed) {
-  json m = {
-      {"qualified_name", c.qualified_name},
-      {"signature", c.signature},
-      {"parameters", ParametersJson(c.parameters)},
-      {"return_type", c.return_type},
-      {"is_async", c.is_async},
-      {"is_generator", c.is_generator},
-      {"is_static", c.is_static},
-      {"is_exported", c.is_exported},
-      {"is_default_export", c.is_default_export},
-      {"is_abstract", c.is_abstract},
-      {"docstring", c.docstring},
-      {"calls", CallsJson(c.calls)},
-      {"complexity", {{"cyclomatic", c.cyclomatic_complexity}}},
-      {"loc", c.loc},
-      {"part", c.part},
-      {"part_count", c.part_count},
-      {"is_test", file.is_test},
-      {"is_declaration", file.is_declaration},
-  };
+  json m = json::object();
+  m["qualified_name"] = c.qualified_name;
+  m["signature"] = c.signature;
+  m["parameters"] = ParametersJson(c.parameters);
+  m["return_type"] = c.return_type;
+  m["is_async"] = c.is_async;
+  m["is_generator"] = c.is_generator;
+  m["is_static"] = c.is_static;
+  m["is_exported"] = c.is_exported;
+  m["is_default_export"] = c.is_default_export;
+  m["is_abstract"] = c.is_abstract;
+  m["docstring"] = c.docstring;
+  m["calls"] = CallsJson(c.calls);
+  m["complexity"]["cyclomatic"] = c.cyclomatic_complexity;
+  m["loc"] = c.loc;
+  m["part"] = c.part;
+  m["part_count"] = c.part_count;
+  m["is_test"] = file.is_test;
+  m["is_declaration"] = file.is_declaration;
   if (!c.accessor.empty()) m["accessor"] = c.accessor;
   if (!c.visibility.empty()) m["visibility"] = c.visibility;
   if (!c.decorators.empty()) m["decorators"] = c.decorators;
@@ -72,26 +77,35 @@ json FileMetadataJson(const ScannedFile& file, bool utf8_repaired, const ParsedF
   for (const ImportRecord& imp : parsed.imports) {
     json names = json::array();
     for (const ImportedName& n : imp.names) {
-      json jn = {{"imported", n.imported}, {"local", n.local}};
+      json jn = json::object();
+      jn["imported"] = n.imported;
+      jn["local"] = n.local;
       if (n.is_type) jn["is_type"] = true;
       names.push_back(std::move(jn));
     }
-    imports.push_back(
-        {{"source", imp.source}, {"kind", imp.kind}, {"names", names}, {"line", imp.line}});
+    json ji = json::object();
+    ji["source"] = imp.source;
+    ji["kind"] = imp.kind;
+    ji["names"] = std::move(names);
+    ji["line"] = imp.line;
+    imports.push_back(std::move(ji));
   }
   json exports = json::array();
   for (const ExportRecord& exp : parsed.exports) {
-    json je = {{"name", exp.name}, {"line", exp.line}};
+    json je = json::object();
+    je["name"] = exp.name;
+    je["line"] = exp.line;
     if (!exp.local.empty()) je["local"] = exp.local;
     if (!exp.source.empty()) je["source"] = exp.source;
     exports.push_back(std::move(je));
   }
-  json m = {{"imports", imports},
-            {"exports", exports},
-            {"syntax_errors", parsed.syntax_error_count},
-            {"line_count", parsed.line_count},
-            {"is_test", file.is_test},
-            {"is_declaration", file.is_declaration}};
+  json m = json::object();
+  m["imports"] = std::move(imports);
+  m["exports"] = std::move(exports);
+  m["syntax_errors"] = parsed.syntax_error_count;
+  m["line_count"] = parsed.line_count;
+  m["is_test"] = file.is_test;
+  m["is_declaration"] = file.is_declaration;
   if (utf8_repaired) m["invalid_utf8_replaced"] = true;
   return m;
 }
