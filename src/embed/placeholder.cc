@@ -1,1 +1,0 @@
-// Placeholder until the stage lands; keeps the library non-empty.

