@@ -100,7 +100,7 @@ struct Piece {
 }  // namespace
 
 void AssembleChunks(const SourceText& src, const ParseOptions& options,
-                    const std::vector<ChunkDraft>& drafts, ParsedFile* out) {
+                    std::vector<ChunkDraft> drafts, ParsedFile* out) {
   std::vector<std::vector<ByteRange>> children = ChildRanges(drafts);
   std::vector<std::vector<ByteRange>> parts(drafts.size());
   std::vector<Piece> pieces;
@@ -118,10 +118,12 @@ void AssembleChunks(const SourceText& src, const ParseOptions& options,
   std::vector<std::vector<int>> emitted(drafts.size());
   out->chunks.reserve(pieces.size());
   for (const Piece& piece : pieces) {
-    const ChunkDraft& d = drafts[piece.draft];
-    Chunk c = d.chunk;
+    ChunkDraft& d = drafts[piece.draft];
+    int part_count = static_cast<int>(parts[piece.draft].size());
+    // A draft of one part is not read again: its chunk can be moved.
+    Chunk c = part_count == 1 ? std::move(d.chunk) : d.chunk;
     c.part = piece.part + 1;
-    c.part_count = static_cast<int>(parts[piece.draft].size());
+    c.part_count = part_count;
     c.start_byte = piece.range.start;
     c.end_byte = piece.range.end;
     c.start_line = src.LineOf(piece.range.start);

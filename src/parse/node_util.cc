@@ -18,8 +18,9 @@ bool IsBlank(std::string_view line) { return std::all_of(line.begin(), line.end(
 
 SourceText::SourceText(std::string_view text) : text_(text) {
   line_starts_.push_back(0);
-  for (uint32_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n' && i + 1 < text.size()) line_starts_.push_back(i + 1);
+  for (size_t nl = text.find('\n'); nl != std::string_view::npos && nl + 1 < text.size();
+       nl = text.find('\n', nl + 1)) {
+    line_starts_.push_back(static_cast<uint32_t>(nl + 1));
   }
   line_count_ = text.empty() ? 0 : static_cast<int>(line_starts_.size());
   nonblank_before_.assign(line_starts_.size() + 1, 0);
@@ -87,8 +88,15 @@ bool HasToken(TSNode n, std::string_view token) {
   return found;
 }
 
-TSNode ChildOfType(TSNode n, std::string_view type) {
-  for (TSNode c : Children(n)) {
+TSNode ChildOfType(TSNode n, std::string_view type) { return ChildOfType(Children(n), type); }
+
+bool HasToken(const std::vector<TSNode>& children, std::string_view token) {
+  return std::any_of(children.begin(), children.end(),
+                     [&](TSNode c) { return !ts_node_is_named(c) && NodeType(c) == token; });
+}
+
+TSNode ChildOfType(const std::vector<TSNode>& children, std::string_view type) {
+  for (TSNode c : children) {
     if (ts_node_is_named(c) && NodeType(c) == type) return c;
   }
   return TSNode{};
@@ -98,17 +106,14 @@ bool IsComment(TSNode n) { return NodeType(n) == "comment"; }
 
 std::string CollapseWhitespace(std::string_view text, size_t max_bytes) {
   std::string out;
-  bool pending_space = false;
-  for (char c : text) {
-    if (IsSpace(c)) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(c);
-    if (out.size() > max_bytes + 4) break;  // enough to know it gets truncated
+  auto word_start = std::find_if_not(text.begin(), text.end(), IsSpace);
+  while (word_start != text.end() && out.size() <= max_bytes) {
+    auto word_end = std::find_if(word_start, text.end(), IsSpace);
+    if (!out.empty()) out.push_back(' ');
+    out.append(word_start, word_end);
+    word_start = std::find_if_not(word_end, text.end(), IsSpace);
   }
+  if (out.size() <= max_bytes) return out;
   return TruncateUtf8(out, max_bytes);
 }
 

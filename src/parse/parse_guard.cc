@@ -8,7 +8,6 @@
 // keeps; what it misses are only constructs no real file has thousands of in a row (a chain of
 // prefix operators split over lines, f-string interpolations nested inside each other).
 #include <algorithm>
-#include <cctype>
 
 #include "parse/parse_internal.h"
 
@@ -53,8 +52,9 @@ class StackEstimate {
 };
 
 bool IsIdentChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  // ASCII letters and digits spelled out: std::isalnum is a library call per byte.
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // Index just past a quoted string starting at `i` (the quote); stops at an unescaped newline.

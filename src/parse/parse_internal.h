@@ -2,11 +2,13 @@
 // only src/parse/*.cc include it.
 //
 // The stage runs in three steps over one tree-sitter tree:
-//  1. a language chunker finds the chunks (ChunkDraft: identity, byte range, the nodes that make
-//     it up) and the file's imports and exports;
-//  2. a language metadata extractor fills each draft's Chunk metadata from its nodes;
+//  1. the file's exports (Python: and imports) are read, then a language chunker finds the
+//     chunks (ChunkDraft: identity, byte range, the nodes that make it up);
+//  2. a language metadata extractor fills each draft's Chunk metadata from its nodes
+//     (TypeScript: and meets on the way the nodes the file's imports are read from);
 //  3. AssembleChunks splits oversized drafts into parts and writes ParsedFile::chunks.
-// Every traversal is iterative (TSTreeCursor) or bounded by kMaxNestingDepth.
+// Every traversal is iterative (a TSTreeCursor or an explicit stack) or bounded by
+// kMaxNestingDepth.
 #pragma once
 
 #include <tree_sitter/api.h>
@@ -93,6 +95,10 @@ std::vector<TSNode> FieldChildren(TSNode n, std::string_view name);
 bool HasToken(TSNode n, std::string_view token);
 // The first named child of type `type`, or a null node.
 TSNode ChildOfType(TSNode n, std::string_view type);
+// The same, among children listed once (Children) for several such questions: listing them
+// costs more than comparing their types.
+bool HasToken(const std::vector<TSNode>& children, std::string_view token);
+TSNode ChildOfType(const std::vector<TSNode>& children, std::string_view type);
 bool IsComment(TSNode n);
 
 // Whitespace runs become one space; leading/trailing whitespace is dropped. Reads only as much
@@ -107,27 +113,29 @@ std::string ModuleBaseName(std::string_view path);
 // `path` without extension ("src/a/b.d.ts" -> "src/a/b").
 std::string ModulePath(std::string_view path);
 
+// True if `n` lies inside one of `ranges` (sorted by start, disjoint) and is not empty.
+inline bool InsideAny(TSNode n, const std::vector<ByteRange>& ranges) {
+  if (ranges.empty()) return false;
+  uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), s,
+                             [](uint32_t b, const ByteRange& r) { return b < r.start; });
+  if (it == ranges.begin()) return false;
+  --it;
+  return s >= it->start && e <= it->end && e > s;
+}
+
 // Visits the subtrees of `roots` in pre-order without recursion. `visit(node)` returns whether
 // to descend into the node. Nodes that lie inside one of `skip` (sorted by start, disjoint) are
 // not visited: they belong to nested chunks.
 template <typename Visit>
 void WalkSubtrees(const std::vector<TSNode>& roots, const std::vector<ByteRange>& skip,
                   Visit&& visit) {
-  auto skipped = [&skip](TSNode n) {
-    if (skip.empty()) return false;
-    uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
-    auto it = std::upper_bound(skip.begin(), skip.end(), s,
-                               [](uint32_t b, const ByteRange& r) { return b < r.start; });
-    if (it == skip.begin()) return false;
-    --it;
-    return s >= it->start && e <= it->end && e > s;
-  };
   for (TSNode root : roots) {
     if (ts_node_is_null(root)) continue;
     TSTreeCursor cursor = ts_tree_cursor_new(root);
     for (;;) {
       TSNode n = ts_tree_cursor_current_node(&cursor);
-      bool descend = !skipped(n) && visit(n);
+      bool descend = !InsideAny(n, skip) && visit(n);
       if (descend && ts_tree_cursor_goto_first_child(&cursor)) continue;
       bool moved = false;
       while (!(moved = ts_tree_cursor_goto_next_sibling(&cursor))) {
@@ -137,6 +145,182 @@ void WalkSubtrees(const std::vector<TSNode>& roots, const std::vector<ByteRange>
     }
     ts_tree_cursor_delete(&cursor);
   }
+}
+
+// WalkSubtrees for visitors that act on named nodes only: it visits the roots and their named
+// descendants, not the tokens (about half the nodes), and costs about two thirds as much.
+// tree-sitter finds a named child in time logarithmic in the number of children, except among
+// the flat children of ERROR nodes; a root that holds syntax errors is walked with WalkSubtrees,
+// tokens included.
+template <typename Visit>
+void WalkNamedSubtrees(const std::vector<TSNode>& roots, const std::vector<ByteRange>& skip,
+                       Visit&& visit) {
+  struct Frame {
+    TSNode node;
+    uint32_t next;   // index of the next named child to visit
+    uint32_t count;  // named children
+  };
+  std::vector<Frame> stack;
+  auto enter = [&](TSNode n) {
+    if (InsideAny(n, skip) || !visit(n)) return;
+    uint32_t count = ts_node_named_child_count(n);
+    if (count > 0) stack.push_back({n, 0, count});
+  };
+  for (TSNode root : roots) {
+    if (ts_node_is_null(root)) continue;
+    if (ts_node_has_error(root)) {
+      WalkSubtrees({root}, skip, visit);
+      continue;
+    }
+    enter(root);
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      if (top.next == top.count) {
+        stack.pop_back();
+      } else {
+        enter(ts_node_named_child(top.node, top.next++));
+      }
+    }
+  }
+}
+
+// ---- TypeScript / JavaScript node types and fields, resolved once per grammar. The metadata
+// step and the walks test these instead of names: ts_node_type() and a string compare cost about
+// as much as a walk's step to the node, and ts_node_child_by_field_name() searches the grammar's
+// field names on every call. Code that runs once per statement (most of the chunker, the import
+// and export readers) keeps to names, which cost little there.
+
+// The node types tested by id: named nodes and anonymous tokens alike (as IsType matches both).
+enum class TsType : uint8_t {
+  kOther,  // every type not listed
+  // Declarations.
+  kAbstractClassDeclaration,
+  kAmbientDeclaration,
+  kArrowFunction,
+  kClass,
+  kClassDeclaration,
+  kExportStatement,
+  kFunction,
+  kFunctionDeclaration,
+  kFunctionExpression,
+  kGeneratorFunction,
+  kGeneratorFunctionDeclaration,
+  kInterfaceDeclaration,
+  kMethodDefinition,
+  kPublicFieldDefinition,
+  kTypeAliasDeclaration,
+  kVariableDeclarator,
+  // Parts of declarations.
+  kAccessibilityModifier,
+  kAssignmentPattern,
+  kClassHeritage,
+  kComment,
+  kDecorator,
+  kExtendsClause,
+  kExtendsTypeClause,
+  kImplementsClause,
+  kOptionalParameter,
+  kPrivatePropertyIdentifier,
+  kRequiredParameter,
+  kRestPattern,
+  kStatementBlock,
+  kTypeArguments,
+  // Imports.
+  kIdentifier,
+  kImport,
+  kImportStatement,
+  // Calls and decision points.
+  kBinaryExpression,
+  kCallExpression,
+  kCatchClause,
+  kDoStatement,
+  kForInStatement,
+  kForStatement,
+  kIfStatement,
+  kNewExpression,
+  kSwitchCase,
+  kTernaryExpression,
+  kWhileStatement,
+  // Tokens.
+  kLogicalAnd,  // &&
+  kLogicalOr,   // ||
+  kNullish,     // ??
+  kAbstract,
+  kAsync,
+  kGet,
+  kSet,
+  kStar,  // *
+  kStatic,
+  kCount
+};
+
+enum class TsField : uint8_t {
+  kBody,
+  kConstructor,
+  kDeclaration,
+  kFunction,
+  kLeft,
+  kName,
+  kOperator,
+  kParameter,
+  kParameters,
+  kPattern,
+  kReturnType,
+  kRight,
+  kType,
+  kValue,
+  kCount
+};
+
+// A set of TsType values.
+class TsTypeSet {
+ public:
+  void Add(TsType t) { bits_ |= Bit(t); }
+  bool Has(TsType t) const { return (bits_ & Bit(t)) != 0; }
+
+ private:
+  static_assert(static_cast<size_t>(TsType::kCount) <= 64);
+  static uint64_t Bit(TsType t) { return uint64_t{1} << static_cast<unsigned>(t); }
+  uint64_t bits_ = 0;
+};
+
+// One TypeScript / JavaScript grammar's TsType for each symbol, and its TsField ids.
+// Immutable after construction; a Parser keeps one per grammar it has used.
+class TsGrammar {
+ public:
+  explicit TsGrammar(const TSLanguage* language);
+
+  TsType TypeOf(TSNode n) const {
+    TSSymbol symbol = ts_node_symbol(n);  // ERROR's symbol lies past the table
+    return symbol < types_.size() ? types_[symbol] : TsType::kOther;
+  }
+  bool IsType(TSNode n, TsType type) const { return TypeOf(n) == type; }
+  // The child in `field`, or a null node (as Field).
+  TSNode Field(TSNode n, TsField field) const {
+    return ts_node_child_by_field_id(n, fields_[static_cast<size_t>(field)]);
+  }
+  // The first named child of type `type`, or a null node (as ChildOfType).
+  TSNode ChildOfType(TSNode n, TsType type) const;
+  // The types of `n`'s anonymous children: one pass for what several HasToken calls would ask.
+  TsTypeSet TokenTypes(TSNode n) const;
+
+ private:
+  std::vector<TsType> types_;                               // by symbol
+  TSFieldId fields_[static_cast<size_t>(TsField::kCount)];  // 0 where the grammar lacks one
+};
+
+// Functions of every form: declarations, expressions, arrows, generators, methods.
+inline bool IsTsFunction(TsType t) {
+  return t == TsType::kFunctionDeclaration || t == TsType::kGeneratorFunctionDeclaration ||
+         t == TsType::kFunctionExpression || t == TsType::kFunction ||
+         t == TsType::kGeneratorFunction || t == TsType::kArrowFunction ||
+         t == TsType::kMethodDefinition;
+}
+
+// Class declarations (abstract ones too) and class expressions.
+inline bool IsTsClass(TsType t) {
+  return t == TsType::kClassDeclaration || t == TsType::kAbstractClassDeclaration ||
+         t == TsType::kClass;
 }
 
 // ---- Chunk drafts.
@@ -200,10 +384,19 @@ size_t EstimateParseStackPeak(std::string_view source, Language language);
 // ---- Language steps.
 
 // TypeScript / JavaScript (ts_imports.cc, ts_chunker.cc, ts_metadata.cc).
-void ExtractTsImportsExports(const SourceText& src, TSNode root, ParsedFile* out);
-void ChunkTs(const SourceText& src, std::string_view path, TSNode root,
+// Exports, and re-exports (import records of kind "export_from"): from top-level statements.
+void ExtractTsExports(const SourceText& src, TSNode root, ParsedFile* out);
+void ChunkTs(const SourceText& src, const TsGrammar& grammar, std::string_view path, TSNode root,
              const LocalExports& local_exports, std::vector<ChunkDraft>* drafts);
-void FillTsMetadata(const SourceText& src, std::vector<ChunkDraft>* drafts);
+// Imports can be anywhere in the tree. Rather than walk all of it once more, the metadata walks
+// append to `import_nodes` the import statements, `x = require(...)` declarators and require() /
+// import() calls they meet: together they meet every node of the tree, each once, but for
+// comments, tokens and zero-width nodes, which hold no imports.
+void FillTsMetadata(const SourceText& src, const TsGrammar& grammar,
+                    std::vector<ChunkDraft>* drafts, std::vector<TSNode>* import_nodes);
+// Adds the imports that `import_nodes` (in any order) make to out->imports, after the
+// re-exports, and orders out->imports by line.
+void ExtractTsImports(const SourceText& src, std::vector<TSNode> import_nodes, ParsedFile* out);
 
 // Python (python_chunker.cc, python_metadata.cc).
 void ExtractPythonImportsExports(const SourceText& src, TSNode root, ParsedFile* out);
@@ -212,8 +405,8 @@ void ChunkPython(const SourceText& src, std::string_view path, TSNode root,
 void FillPythonMetadata(const SourceText& src, std::vector<ChunkDraft>* drafts);
 
 // Splits oversized drafts into parts and writes them to out->chunks in source order, parents
-// before children (chunk_split.cc).
+// before children (chunk_split.cc). Takes the drafts over to move their chunks out.
 void AssembleChunks(const SourceText& src, const ParseOptions& options,
-                    const std::vector<ChunkDraft>& drafts, ParsedFile* out);
+                    std::vector<ChunkDraft> drafts, ParsedFile* out);
 
 }  // namespace semdex::parse_internal

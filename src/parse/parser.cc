@@ -36,6 +36,8 @@ std::string_view ChunkTypeName(ChunkType type) {
 
 namespace {
 
+constexpr size_t kLanguageCount = static_cast<size_t>(Language::kPython) + 1;
+
 const TSLanguage* GrammarFor(Language language) {
   switch (language) {
     case Language::kTypeScript:
@@ -83,8 +85,15 @@ struct TreeDeleter {
 
 struct Parser::Impl {
   TSParser* parser = ts_parser_new();
+  // TsGrammar of each TypeScript-family language, made when first needed.
+  std::unique_ptr<parse_internal::TsGrammar> ts_grammars[kLanguageCount];
   ~Impl() { ts_parser_delete(parser); }
 
+  const parse_internal::TsGrammar& TsGrammarFor(Language language) {
+    auto& grammar = ts_grammars[static_cast<size_t>(language)];
+    if (!grammar) grammar = std::make_unique<parse_internal::TsGrammar>(GrammarFor(language));
+    return *grammar;
+  }
   Status Run(std::string_view path, Language language, std::string_view source,
              const ParseOptions& options, ParsedFile* out);
 };
@@ -139,11 +148,15 @@ Status Parser::Impl::Run(std::string_view path, Language language, std::string_v
                                 &drafts);
     parse_internal::FillPythonMetadata(src, &drafts);
   } else {
-    parse_internal::ExtractTsImportsExports(src, root, out);
-    parse_internal::ChunkTs(src, path, root, parse_internal::LocalExportsOf(out->exports), &drafts);
-    parse_internal::FillTsMetadata(src, &drafts);
+    const parse_internal::TsGrammar& grammar = TsGrammarFor(language);
+    parse_internal::ExtractTsExports(src, root, out);
+    parse_internal::ChunkTs(src, grammar, path, root, parse_internal::LocalExportsOf(out->exports),
+                            &drafts);
+    std::vector<TSNode> import_nodes;
+    parse_internal::FillTsMetadata(src, grammar, &drafts, &import_nodes);
+    parse_internal::ExtractTsImports(src, std::move(import_nodes), out);
   }
-  AssembleChunks(src, options, drafts, out);
+  AssembleChunks(src, options, std::move(drafts), out);
   return Status::Ok();
 }
 

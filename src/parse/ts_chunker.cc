@@ -38,12 +38,6 @@ bool IsFunctionValue(TSNode n) {
          t == "generator_function";
 }
 
-bool IsFunctionLike(TSNode n) {
-  std::string_view t = NodeType(n);
-  return IsFunctionValue(n) || t == "function_declaration" ||
-         t == "generator_function_declaration" || t == "method_definition";
-}
-
 // The first named child that is not a comment, or a null node.
 TSNode FirstNamedChild(TSNode n) {
   for (TSNode c : Children(n)) {
@@ -85,9 +79,13 @@ TSNode SplitBody(TSNode decl) {
 
 class TsChunker {
  public:
-  TsChunker(const SourceText& src, std::string_view path, const LocalExports& local_exports,
-            std::vector<ChunkDraft>* drafts)
-      : src_(src), local_exports_(local_exports), drafts_(drafts), runs_(path, drafts) {}
+  TsChunker(const SourceText& src, const TsGrammar& grammar, std::string_view path,
+            const LocalExports& local_exports, std::vector<ChunkDraft>* drafts)
+      : src_(src),
+        grammar_(grammar),
+        local_exports_(local_exports),
+        drafts_(drafts),
+        runs_(path, drafts) {}
 
   void Run(TSNode root) { ProcessStatements(root, Scope{}); }
 
@@ -117,6 +115,7 @@ class TsChunker {
   int EndLine(TSNode n) const { return src_.EndLineOf(RangeOf(n)); }
 
   const SourceText& src_;
+  const TsGrammar& grammar_;
   const LocalExports& local_exports_;
   std::vector<ChunkDraft>* drafts_;
   ModuleRunBuilder runs_;
@@ -300,16 +299,21 @@ void TsChunker::ScanStatement(TSNode stmt, const Scope& scope) {
 
 // Named classes inside `stmt` outside function bodies: `define('x', class Widget {...})`.
 void TsChunker::FindNamedClasses(TSNode stmt, const Scope& scope, size_t first_new_draft) {
+  // Without the keyword `class` there is no class, unless error recovery made one up around a
+  // MISSING keyword.
+  if (!ts_node_has_error(stmt) && NodeText(src_, stmt).find("class") == std::string_view::npos) {
+    return;
+  }
   std::vector<ByteRange> made;  // direct children already made from this statement
   for (size_t i = first_new_draft; i < drafts_->size(); ++i) {
     if ((*drafts_)[i].parent == scope.parent) made.push_back((*drafts_)[i].range);
   }
   std::vector<std::pair<Decl, TSNode>> found;
-  WalkSubtrees({stmt}, made, [&](TSNode n) {
-    if (IsFunctionLike(n)) return false;
-    std::string_view t = NodeType(n);
-    if (t != "class" && t != "class_declaration" && t != "abstract_class_declaration") return true;
-    TSNode name = Field(n, "name");
+  WalkNamedSubtrees({stmt}, made, [&](TSNode n) {
+    TsType t = grammar_.TypeOf(n);
+    if (IsTsFunction(t)) return false;
+    if (!IsTsClass(t)) return true;
+    TSNode name = grammar_.Field(n, TsField::kName);
     if (ts_node_is_null(name)) return true;
     Decl d;
     d.type = ChunkType::kClass;
@@ -594,9 +598,9 @@ std::string TsChunker::DocstringOf(const std::vector<TSNode>& attached) const {
 
 }  // namespace
 
-void ChunkTs(const SourceText& src, std::string_view path, TSNode root,
+void ChunkTs(const SourceText& src, const TsGrammar& grammar, std::string_view path, TSNode root,
              const LocalExports& local_exports, std::vector<ChunkDraft>* drafts) {
-  TsChunker(src, path, local_exports, drafts).Run(root);
+  TsChunker(src, grammar, path, local_exports, drafts).Run(root);
 }
 
 }  // namespace semdex::parse_internal

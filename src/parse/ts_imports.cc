@@ -1,6 +1,7 @@
 // TypeScript / JavaScript imports and exports: ES import and export statements, TypeScript's
 // `import x = require()`, CommonJS `require()` and `module.exports` / `exports.x`, and dynamic
-// `import()`.
+// `import()`. Exports come from the top-level statements; imports, which can be anywhere (inside
+// `declare module` blocks, in any expression), from the nodes the metadata walks collect.
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -63,8 +64,9 @@ void AddImportClause(const SourceText& src, TSNode clause, bool all_types, Impor
 void AddImportStatement(const SourceText& src, TSNode stmt, ParsedFile* out) {
   ImportRecord rec;
   rec.line = LineOfNode(src, stmt);
-  bool type_only = HasToken(stmt, "type") || HasToken(stmt, "typeof");
-  TSNode require_clause = ChildOfType(stmt, "import_require_clause");
+  std::vector<TSNode> children = Children(stmt);
+  bool type_only = HasToken(children, "type") || HasToken(children, "typeof");
+  TSNode require_clause = ChildOfType(children, "import_require_clause");
   if (!ts_node_is_null(require_clause)) {
     TSNode source = Field(require_clause, "source");
     TSNode id = ChildOfType(require_clause, "identifier");
@@ -78,7 +80,7 @@ void AddImportStatement(const SourceText& src, TSNode stmt, ParsedFile* out) {
   TSNode source = Field(stmt, "source");
   if (ts_node_is_null(source)) return;  // `import x = A.B` aliases a namespace, not a module
   rec.source = StringValue(src, source);
-  TSNode clause = ChildOfType(stmt, "import_clause");
+  TSNode clause = ChildOfType(children, "import_clause");
   if (ts_node_is_null(clause)) {
     rec.kind = "side_effect";
   } else {
@@ -189,7 +191,8 @@ void AddExportClause(const SourceText& src, TSNode clause, const std::string& so
 
 void AddExportStatement(const SourceText& src, TSNode stmt, ParsedFile* out) {
   int line = LineOfNode(src, stmt);
-  bool is_default = HasToken(stmt, "default") || HasToken(stmt, "=");
+  std::vector<TSNode> children = Children(stmt);
+  bool is_default = HasToken(children, "default") || HasToken(children, "=");
   TSNode source_node = Field(stmt, "source");
   std::string source = ts_node_is_null(source_node) ? "" : StringValue(src, source_node);
   ImportRecord reexport;
@@ -209,15 +212,15 @@ void AddExportStatement(const SourceText& src, TSNode stmt, ParsedFile* out) {
   }
   if (is_default) {
     if (ts_node_is_null(value)) {  // `export = x`
-      for (TSNode c : Children(stmt)) {
+      for (TSNode c : children) {
         if (ts_node_is_named(c) && !IsComment(c)) value = c;
       }
     }
     out->exports.push_back({"default", ValueLocalName(src, value), "", line});
     return;
   }
-  TSNode clause = ChildOfType(stmt, "export_clause");
-  TSNode ns = ChildOfType(stmt, "namespace_export");
+  TSNode clause = ChildOfType(children, "export_clause");
+  TSNode ns = ChildOfType(children, "namespace_export");
   if (!ts_node_is_null(clause)) {
     AddExportClause(src, clause, source, line, out, source.empty() ? nullptr : &reexport);
   } else if (!ts_node_is_null(ns)) {
@@ -225,7 +228,7 @@ void AddExportStatement(const SourceText& src, TSNode stmt, ParsedFile* out) {
     std::string name = ts_node_is_null(id) ? "*" : std::string(StripQuotes(NodeText(src, id)));
     out->exports.push_back({name, "", source, line});
     reexport.names.push_back({"*", name, false});
-  } else if (HasToken(stmt, "*")) {
+  } else if (HasToken(children, "*")) {
     out->exports.push_back({"*", "", source, line});
     reexport.names.push_back({"*", "*", false});
   }
@@ -269,9 +272,11 @@ void AddCommonJsExport(const SourceText& src, TSNode assignment, ParsedFile* out
   }
 }
 
+}  // namespace
+
 // Exports are declared by top-level statements only. Overload signatures repeat an export;
 // it is recorded once.
-void AddTopLevelExports(const SourceText& src, TSNode root, ParsedFile* out) {
+void ExtractTsExports(const SourceText& src, TSNode root, ParsedFile* out) {
   std::set<std::tuple<std::string, std::string, std::string>> seen;
   std::vector<ExportRecord> all;
   all.swap(out->exports);
@@ -291,38 +296,40 @@ void AddTopLevelExports(const SourceText& src, TSNode root, ParsedFile* out) {
   out->exports.swap(all);
 }
 
-}  // namespace
-
-void ExtractTsImportsExports(const SourceText& src, TSNode root, ParsedFile* out) {
-  AddTopLevelExports(src, root, out);
-  // Imports anywhere: import statements (also inside `declare module` blocks), require() and
-  // import() calls in any expression.
+void ExtractTsImports(const SourceText& src, std::vector<TSNode> import_nodes, ParsedFile* out) {
+  // Source order, as a walk of the whole tree meets them. The nodes come from several walks;
+  // one that starts where another does is its descendant and was met after it.
+  std::stable_sort(import_nodes.begin(), import_nodes.end(), [](TSNode a, TSNode b) {
+    return ts_node_start_byte(a) < ts_node_start_byte(b);
+  });
   std::vector<uint32_t> bound_requires;  // require calls already recorded with their names
-  WalkSubtrees({root}, {}, [&](TSNode n) {
-    std::string_view type = NodeType(n);
-    if (type == "import_statement") {
+  uint32_t statement_end = 0;            // nodes inside an import statement are part of it
+  TSNode previous{};                     // a node met by two walks counts once
+  for (TSNode n : import_nodes) {
+    if (ts_node_start_byte(n) < statement_end || ts_node_eq(n, previous)) continue;
+    previous = n;
+    if (IsType(n, "import_statement")) {
       AddImportStatement(src, n, out);
-      return false;
+      statement_end = ts_node_end_byte(n);
+      continue;
     }
-    if (type == "variable_declarator") {
+    if (IsType(n, "variable_declarator")) {
       uint32_t call = AddRequireBinding(src, n, out);
       if (call != 0) bound_requires.push_back(call);
-      return true;
+      continue;
     }
-    if (type != "call_expression") return true;
     std::string_view kind = ModuleCallKind(src, n);
-    if (kind.empty()) return true;
+    if (kind.empty()) continue;
     if (kind == "require" && std::find(bound_requires.begin(), bound_requires.end(),
                                        ts_node_start_byte(n)) != bound_requires.end()) {
-      return true;
+      continue;
     }
     std::string source = CallSource(src, n);
     if (!source.empty()) {
       out->imports.push_back(
           {source, kind == "import" ? "dynamic_import" : "require", {}, LineOfNode(src, n)});
     }
-    return true;
-  });
+  }
   std::stable_sort(out->imports.begin(), out->imports.end(),
                    [](const ImportRecord& a, const ImportRecord& b) { return a.line < b.line; });
 }

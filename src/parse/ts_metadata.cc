@@ -1,5 +1,6 @@
 // TypeScript / JavaScript chunk metadata: signature, parameters, return type, modifiers,
-// decorators, heritage, calls and cyclomatic complexity, all read from the chunk's own nodes.
+// decorators, heritage, calls and cyclomatic complexity, all read from the chunk's own nodes. The
+// walk for calls also collects the nodes the file's imports are read from (ts_imports.cc).
 #include "parse/parse_internal.h"
 
 namespace semdex::parse_internal {
@@ -8,18 +9,6 @@ namespace {
 
 constexpr size_t kMaxRawHeaderBytes = 16 * 1024;
 constexpr size_t kMaxTypeBytes = 300;
-
-bool IsFunctionNode(TSNode n) {
-  std::string_view t = NodeType(n);
-  return t == "function_declaration" || t == "generator_function_declaration" ||
-         t == "function_expression" || t == "function" || t == "generator_function" ||
-         t == "arrow_function" || t == "method_definition";
-}
-
-bool IsClassNode(TSNode n) {
-  std::string_view t = NodeType(n);
-  return t == "class_declaration" || t == "abstract_class_declaration" || t == "class";
-}
 
 // Annotation text without its leading ':' ("(a: T) => U" from ": (a: T) => U").
 std::string AnnotationText(const SourceText& src, TSNode annotation) {
@@ -30,18 +19,18 @@ std::string AnnotationText(const SourceText& src, TSNode annotation) {
 }
 
 // Decorator children of the nodes that may carry them in a header.
-std::vector<TSNode> HeaderDecorators(const ChunkDraft& d) {
+std::vector<TSNode> HeaderDecorators(const TsGrammar& g, const ChunkDraft& d) {
   std::vector<TSNode> out;
   std::vector<TSNode> holders = {d.outer};
   if (!ts_node_is_null(d.decl) && !ts_node_eq(d.decl, d.outer)) holders.push_back(d.decl);
-  if (!ts_node_is_null(d.outer) && IsType(d.outer, "export_statement")) {
-    TSNode inner = Field(d.outer, "declaration");
+  if (!ts_node_is_null(d.outer) && g.IsType(d.outer, TsType::kExportStatement)) {
+    TSNode inner = g.Field(d.outer, TsField::kDeclaration);
     if (!ts_node_is_null(inner) && !ts_node_eq(inner, d.decl)) holders.push_back(inner);
   }
   for (TSNode h : holders) {
     if (ts_node_is_null(h)) continue;
     for (TSNode c : Children(h)) {
-      if (IsType(c, "decorator")) out.push_back(c);
+      if (g.IsType(c, TsType::kDecorator)) out.push_back(c);
     }
   }
   std::sort(out.begin(), out.end(),
@@ -50,14 +39,16 @@ std::vector<TSNode> HeaderDecorators(const ChunkDraft& d) {
 }
 
 // The declaration's header: from the start of its statement to its body, decorators left out.
-std::string Signature(const SourceText& src, const ChunkDraft& d,
+std::string Signature(const SourceText& src, const TsGrammar& g, const ChunkDraft& d,
                       const std::vector<TSNode>& decorators) {
   TSNode outer = ts_node_is_null(d.outer) ? d.decl : d.outer;
   uint32_t start = ts_node_start_byte(outer);
   uint32_t end = ts_node_end_byte(outer);
-  TSNode body = IsType(d.decl, "ambient_declaration") ? ChildOfType(d.decl, "statement_block")
-                                                      : Field(d.decl, "body");
-  if (!ts_node_is_null(body) && !IsType(d.decl, "type_alias_declaration")) {
+  TsType decl_type = g.TypeOf(d.decl);
+  TSNode body = decl_type == TsType::kAmbientDeclaration
+                    ? g.ChildOfType(d.decl, TsType::kStatementBlock)
+                    : g.Field(d.decl, TsField::kBody);
+  if (!ts_node_is_null(body) && decl_type != TsType::kTypeAliasDeclaration) {
     end = ts_node_start_byte(body);
   }
   std::string raw;
@@ -74,22 +65,22 @@ std::string Signature(const SourceText& src, const ChunkDraft& d,
   return CollapseWhitespace(raw, kMaxSignatureBytes);
 }
 
-Parameter ParameterOf(const SourceText& src, TSNode p) {
+Parameter ParameterOf(const SourceText& src, const TsGrammar& g, TSNode p) {
   Parameter out;
-  std::string_view t = NodeType(p);
+  TsType t = g.TypeOf(p);
   TSNode pattern = p;
-  if (t == "required_parameter" || t == "optional_parameter") {
-    pattern = Field(p, "pattern");
-    out.type = AnnotationText(src, Field(p, "type"));
-    TSNode value = Field(p, "value");
+  if (t == TsType::kRequiredParameter || t == TsType::kOptionalParameter) {
+    pattern = g.Field(p, TsField::kPattern);
+    out.type = AnnotationText(src, g.Field(p, TsField::kType));
+    TSNode value = g.Field(p, TsField::kValue);
     if (!ts_node_is_null(value)) out.default_value = CollapseWhitespace(NodeText(src, value), 200);
-    out.optional = t == "optional_parameter";
-  } else if (t == "assignment_pattern") {
-    pattern = Field(p, "left");
-    out.default_value = CollapseWhitespace(NodeText(src, Field(p, "right")), 200);
+    out.optional = t == TsType::kOptionalParameter;
+  } else if (t == TsType::kAssignmentPattern) {
+    pattern = g.Field(p, TsField::kLeft);
+    out.default_value = CollapseWhitespace(NodeText(src, g.Field(p, TsField::kRight)), 200);
   }
   if (ts_node_is_null(pattern)) pattern = p;
-  if (IsType(pattern, "rest_pattern")) {
+  if (g.IsType(pattern, TsType::kRestPattern)) {
     out.rest = true;
     TSNode inner = ts_node_named_child(pattern, 0);
     if (!ts_node_is_null(inner)) pattern = inner;
@@ -98,104 +89,107 @@ Parameter ParameterOf(const SourceText& src, TSNode p) {
   return out;
 }
 
-void FillFunction(const SourceText& src, const ChunkDraft& d, Chunk* c) {
-  TSNode fn = d.decl;
-  TSNode params = Field(fn, "parameters");
+void FillFunction(const SourceText& src, const TsGrammar& g, TSNode fn, Chunk* c) {
+  TSNode params = g.Field(fn, TsField::kParameters);
   if (ts_node_is_null(params)) {
-    TSNode single = Field(fn, "parameter");  // `x => ...`
-    if (!ts_node_is_null(single)) c->parameters.push_back(ParameterOf(src, single));
+    TSNode single = g.Field(fn, TsField::kParameter);  // `x => ...`
+    if (!ts_node_is_null(single)) c->parameters.push_back(ParameterOf(src, g, single));
   } else {
     for (TSNode p : Children(params)) {
-      if (!ts_node_is_named(p) || IsComment(p)) continue;
-      Parameter param = ParameterOf(src, p);
+      if (!ts_node_is_named(p) || g.IsType(p, TsType::kComment)) continue;
+      Parameter param = ParameterOf(src, g, p);
       if (param.name == "this") continue;  // TypeScript's `this: T` is not passed
       c->parameters.push_back(std::move(param));
     }
   }
-  c->return_type = AnnotationText(src, Field(fn, "return_type"));
-  c->is_async = HasToken(fn, "async");
-  c->is_generator = NodeType(fn).find("generator") != std::string_view::npos || HasToken(fn, "*");
-  if (IsType(fn, "method_definition")) {
-    if (HasToken(fn, "get")) c->accessor = "get";
-    if (HasToken(fn, "set")) c->accessor = "set";
+  c->return_type = AnnotationText(src, g.Field(fn, TsField::kReturnType));
+  TsType type = g.TypeOf(fn);
+  TsTypeSet tokens = g.TokenTypes(fn);
+  c->is_async = tokens.Has(TsType::kAsync);
+  c->is_generator = type == TsType::kGeneratorFunction ||
+                    type == TsType::kGeneratorFunctionDeclaration || tokens.Has(TsType::kStar);
+  if (type == TsType::kMethodDefinition) {
+    if (tokens.Has(TsType::kGet)) c->accessor = "get";
+    if (tokens.Has(TsType::kSet)) c->accessor = "set";
   }
 }
 
 // static / abstract / visibility of a class member (method or field holding a function).
-void FillMemberModifiers(const SourceText& src, TSNode member, Chunk* c) {
-  if (!IsType(member, "method_definition") && !IsType(member, "public_field_definition")) return;
-  c->is_static = HasToken(member, "static");
-  c->is_abstract = c->is_abstract || HasToken(member, "abstract");
-  TSNode access = ChildOfType(member, "accessibility_modifier");
-  TSNode name = Field(member, "name");
+void FillMemberModifiers(const SourceText& src, const TsGrammar& g, TSNode member, Chunk* c) {
+  TsType type = g.TypeOf(member);
+  if (type != TsType::kMethodDefinition && type != TsType::kPublicFieldDefinition) return;
+  TsTypeSet tokens = g.TokenTypes(member);
+  c->is_static = tokens.Has(TsType::kStatic);
+  c->is_abstract = c->is_abstract || tokens.Has(TsType::kAbstract);
+  TSNode access = g.ChildOfType(member, TsType::kAccessibilityModifier);
+  TSNode name = g.Field(member, TsField::kName);
   if (!ts_node_is_null(access)) {
     c->visibility = std::string(Trim(NodeText(src, access)));
-  } else if (!ts_node_is_null(name) && IsType(name, "private_property_identifier")) {
+  } else if (!ts_node_is_null(name) && g.IsType(name, TsType::kPrivatePropertyIdentifier)) {
     c->visibility = "#private";
   }
 }
 
-void FillHeritage(const SourceText& src, TSNode decl, Chunk* c) {
+void FillHeritage(const SourceText& src, const TsGrammar& g, TSNode decl, Chunk* c) {
   auto add_types = [&](TSNode clause, std::vector<std::string>* out) {
     for (TSNode t : Children(clause)) {
-      if (!ts_node_is_named(t) || IsComment(t)) continue;
+      if (!ts_node_is_named(t) || g.IsType(t, TsType::kComment)) continue;
       std::string text = CollapseWhitespace(NodeText(src, t), 200);
-      if (IsType(t, "type_arguments") && !out->empty()) {
+      if (g.IsType(t, TsType::kTypeArguments) && !out->empty()) {
         out->back() += text;  // `extends Base<T>`: value and type arguments are siblings
       } else {
         out->push_back(std::move(text));
       }
     }
   };
-  TSNode heritage = ChildOfType(decl, "class_heritage");
+  TSNode heritage = g.ChildOfType(decl, TsType::kClassHeritage);
   if (!ts_node_is_null(heritage)) {
     bool clauses = false;
     for (TSNode clause : Children(heritage)) {
-      if (IsType(clause, "extends_clause")) {
+      if (g.IsType(clause, TsType::kExtendsClause)) {
         add_types(clause, &c->extends);
         clauses = true;
-      } else if (IsType(clause, "implements_clause")) {
+      } else if (g.IsType(clause, TsType::kImplementsClause)) {
         add_types(clause, &c->implements);
         clauses = true;
       }
     }
     if (!clauses) add_types(heritage, &c->extends);  // JavaScript: `extends expr`
   }
-  TSNode interface_extends = ChildOfType(decl, "extends_type_clause");
+  TSNode interface_extends = g.ChildOfType(decl, TsType::kExtendsTypeClause);
   if (!ts_node_is_null(interface_extends)) add_types(interface_extends, &c->extends);
 }
 
-void FillDeclaration(const SourceText& src, ChunkDraft* d) {
+void FillDeclaration(const SourceText& src, const TsGrammar& g, ChunkDraft* d) {
   Chunk& c = d->chunk;
-  std::vector<TSNode> header_decorators = HeaderDecorators(*d);
-  c.signature = Signature(src, *d, header_decorators);
+  std::vector<TSNode> header_decorators = HeaderDecorators(g, *d);
+  c.signature = Signature(src, g, *d, header_decorators);
   for (TSNode r : d->roots) {
-    if (IsType(r, "decorator"))
+    if (g.IsType(r, TsType::kDecorator))
       c.decorators.push_back(CollapseWhitespace(NodeText(src, r), kMaxDecoratorBytes));
   }
   for (TSNode dec : header_decorators) {
     c.decorators.push_back(CollapseWhitespace(NodeText(src, dec), kMaxDecoratorBytes));
   }
-  if (IsFunctionNode(d->decl)) FillFunction(src, *d, &c);
-  FillMemberModifiers(src, d->outer, &c);
-  if (IsClassNode(d->decl) || IsType(d->decl, "interface_declaration")) {
-    FillHeritage(src, d->decl, &c);
-    c.is_abstract = c.is_abstract || IsType(d->decl, "abstract_class_declaration");
+  TsType type = g.TypeOf(d->decl);
+  if (IsTsFunction(type)) FillFunction(src, g, d->decl, &c);
+  FillMemberModifiers(src, g, d->outer, &c);
+  if (IsTsClass(type) || type == TsType::kInterfaceDeclaration) {
+    FillHeritage(src, g, d->decl, &c);
+    c.is_abstract = c.is_abstract || type == TsType::kAbstractClassDeclaration;
   }
 }
 
-bool IsDecisionPoint(TSNode n) {
-  std::string_view t = NodeType(n);
-  if (t == "if_statement" || t == "for_statement" || t == "for_in_statement" ||
-      t == "while_statement" || t == "do_statement" || t == "switch_case" || t == "catch_clause" ||
-      t == "ternary_expression") {
-    return true;
-  }
-  if (t != "binary_expression") return false;
-  TSNode op = Field(n, "operator");
+bool IsLogicalOperator(const TsGrammar& grammar, TSNode op) {
   if (ts_node_is_null(op)) return false;
-  std::string_view o = NodeType(op);
-  return o == "&&" || o == "||" || o == "??";
+  TsType t = grammar.TypeOf(op);
+  return t == TsType::kLogicalAnd || t == TsType::kLogicalOr || t == TsType::kNullish;
+}
+
+// The identifier `require` as a callee: `require(...)` names a module.
+bool IsRequire(const SourceText& src, const TsGrammar& grammar, TSNode callee) {
+  return !ts_node_is_null(callee) && grammar.TypeOf(callee) == TsType::kIdentifier &&
+         NodeText(src, callee) == "require";
 }
 
 void AddCall(const SourceText& src, TSNode call, TSNode callee_node, bool is_new, ChunkDraft* d) {
@@ -210,18 +204,56 @@ void AddCall(const SourceText& src, TSNode call, TSNode callee_node, bool is_new
   d->call_bytes.push_back(ts_node_start_byte(call));
 }
 
-// Calls and decision points in the chunk's nodes, nested chunks left out.
-void FillFlow(const SourceText& src, const std::vector<ByteRange>& children, ChunkDraft* d) {
+// Calls and decision points in the chunk's nodes, nested chunks left out. Import statements,
+// `x = require(...)` declarators and require() / import() calls go to `import_nodes`.
+void FillFlow(const SourceText& src, const TsGrammar& grammar,
+              const std::vector<ByteRange>& children, ChunkDraft* d,
+              std::vector<TSNode>* import_nodes) {
   int decisions = 0;
-  WalkSubtrees(d->roots, children, [&](TSNode n) {
-    if (IsDecisionPoint(n)) ++decisions;
-    std::string_view t = NodeType(n);
-    if (t == "call_expression") {
-      TSNode fn = Field(n, "function");
-      if (!ts_node_is_null(fn) && !IsType(fn, "import")) AddCall(src, n, fn, false, d);
-    } else if (t == "new_expression") {
-      TSNode ctor = Field(n, "constructor");
-      if (!ts_node_is_null(ctor)) AddCall(src, n, ctor, true, d);
+  WalkNamedSubtrees(d->roots, children, [&](TSNode n) {
+    switch (grammar.TypeOf(n)) {
+      case TsType::kIfStatement:
+      case TsType::kForStatement:
+      case TsType::kForInStatement:
+      case TsType::kWhileStatement:
+      case TsType::kDoStatement:
+      case TsType::kSwitchCase:
+      case TsType::kCatchClause:
+      case TsType::kTernaryExpression:
+        ++decisions;
+        break;
+      case TsType::kBinaryExpression:
+        if (IsLogicalOperator(grammar, grammar.Field(n, TsField::kOperator))) ++decisions;
+        break;
+      case TsType::kCallExpression: {
+        TSNode fn = grammar.Field(n, TsField::kFunction);
+        if (ts_node_is_null(fn)) break;
+        if (grammar.TypeOf(fn) == TsType::kImport) {  // `import('x')` is no call
+          import_nodes->push_back(n);
+          break;
+        }
+        if (IsRequire(src, grammar, fn)) import_nodes->push_back(n);
+        AddCall(src, n, fn, false, d);
+        break;
+      }
+      case TsType::kNewExpression: {
+        TSNode ctor = grammar.Field(n, TsField::kConstructor);
+        if (!ts_node_is_null(ctor)) AddCall(src, n, ctor, true, d);
+        break;
+      }
+      case TsType::kImportStatement:
+        import_nodes->push_back(n);
+        break;
+      case TsType::kVariableDeclarator: {  // `const x = require('m')` binds names
+        TSNode value = grammar.Field(n, TsField::kValue);
+        if (!ts_node_is_null(value) && grammar.TypeOf(value) == TsType::kCallExpression &&
+            IsRequire(src, grammar, grammar.Field(value, TsField::kFunction))) {
+          import_nodes->push_back(n);
+        }
+        break;
+      }
+      default:
+        break;
     }
     return true;
   });
@@ -230,12 +262,13 @@ void FillFlow(const SourceText& src, const std::vector<ByteRange>& children, Chu
 
 }  // namespace
 
-void FillTsMetadata(const SourceText& src, std::vector<ChunkDraft>* drafts) {
+void FillTsMetadata(const SourceText& src, const TsGrammar& grammar,
+                    std::vector<ChunkDraft>* drafts, std::vector<TSNode>* import_nodes) {
   std::vector<std::vector<ByteRange>> children = ChildRanges(*drafts);
   for (size_t i = 0; i < drafts->size(); ++i) {
     ChunkDraft& d = (*drafts)[i];
-    if (!ts_node_is_null(d.decl)) FillDeclaration(src, &d);
-    FillFlow(src, children[i], &d);
+    if (!ts_node_is_null(d.decl)) FillDeclaration(src, grammar, &d);
+    FillFlow(src, grammar, children[i], &d, import_nodes);
   }
 }
 

@@ -1,4 +1,6 @@
 // File-level imports and exports of TypeScript / JavaScript sources.
+#include <fmt/format.h>
+
 #include "parse_test_util.h"
 
 namespace semdex::testing {
@@ -124,6 +126,73 @@ TEST(TsImportsTest, ImportsInsideDeclareModule) {
                              "}\n");
   EXPECT_EQ(Imports(f), (std::vector<std::string>{"import dep 2: Dep->Dep"}));
   EXPECT_TRUE(f.exports.empty());  // the ambient module's exports are not this file's
+}
+
+// Imports are read from the nodes the metadata walks meet, chunk by chunk: every chunk's own
+// nodes (class members, nested functions, namespaces, object literal methods, decorators,
+// default values) must be searched, each once.
+TEST(TsImportsTest, ImportsInsideChunksOfEveryKind) {
+  ParsedFile f =
+      ParseSource("w.ts",
+                  "import { dep } from './top';\n"
+                  "@Component(require('./decorator-arg'))\n"
+                  "export class Widget {\n"
+                  "  field = require('./field');\n"
+                  "  static helper = () => import('./arrow-field');\n"
+                  "  method(x = require('./default-param')) {\n"
+                  "    function inner() { return require('./nested-function'); }\n"
+                  "    return inner;\n"
+                  "  }\n"
+                  "}\n"
+                  "export namespace NS {\n"
+                  "  export function f() { return import('./in-namespace'); }\n"
+                  "  const g = require('./namespace-binding');\n"
+                  "}\n"
+                  "module.exports = {\n"
+                  "  load() { return require('./object-method'); },\n"
+                  "};\n"
+                  "const { a, b: c } = require('./binding'), d = k ? require('./ternary') : 0;\n");
+  EXPECT_EQ(Imports(f), (std::vector<std::string>{
+                            "import ./top 1: dep->dep",
+                            "require ./decorator-arg 2:",
+                            "require ./field 4:",
+                            "dynamic_import ./arrow-field 5:",
+                            "require ./default-param 6:",
+                            "require ./nested-function 7:",
+                            "dynamic_import ./in-namespace 12:",
+                            "require ./namespace-binding 13: *->g",
+                            "require ./object-method 16:",
+                            "require ./binding 18: a->a b->c",
+                            "require ./ternary 18:",
+                        }));
+}
+
+TEST(TsImportsTest, ImportsBeyondTheChunkNestingLimit) {
+  std::string source = "class C {\n";
+  for (int i = 0; i < 70; ++i) {
+    source += fmt::format("f{0} = require('./c{0}'); inner{0} = class {{\n", i);
+  }
+  source += "x = import('./deepest');\n";
+  source.append(71, '}');
+  ParsedFile f = ParseSource("deep.ts", source);
+  ASSERT_EQ(f.syntax_error_count, 0);
+  ASSERT_EQ(f.imports.size(), 71u);
+  EXPECT_EQ(f.imports[69].source, "./c69");
+  EXPECT_EQ(f.imports[70].kind, "dynamic_import");
+}
+
+TEST(TsImportsTest, ImportsAroundSyntaxErrors) {
+  ParsedFile f = ParseSource("broken.js",
+                             "const early = require('./before-error');\n"
+                             "function broken() { if ( }\n"
+                             "const late = require('./after-error');\n"
+                             "import('./dynamic-after-error');\n");
+  EXPECT_GT(f.syntax_error_count, 0);
+  EXPECT_EQ(Imports(f), (std::vector<std::string>{
+                            "require ./before-error 1: *->early",
+                            "require ./after-error 3: *->late",
+                            "dynamic_import ./dynamic-after-error 4:",
+                        }));
 }
 
 }  // namespace
