@@ -1,4 +1,4 @@
-// RunIndex: cleanup -> scan -> process (sequential or a thread pool) -> summary.
+// RunIndex: cleanup -> scan -> process (sequential or a thread pool) -> graph -> summary.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "graph/graph.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/pipeline.h"
 
@@ -249,6 +250,14 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   } else {
     RunParallel(options, scan.files, summary->repository, summary->workers, &writer);
   }
+
+  // Phase 4: the graph, from what the store now holds (the same for any mode or order).
+  GraphStats graph;
+  if (Status s = BuildRepositoryGraph(store, summary->repository, GraphOptions(), &graph);
+      !s.ok()) {
+    return s;
+  }
+  summary->graph = {graph.nodes, graph.edges};
 
   summary->total_files = summary->success_files + summary->error_files + summary->skipped_files;
   std::sort(summary->errors.begin(), summary->errors.end(),

@@ -1,6 +1,6 @@
 // pipeline: the only stage that knows every other one. It runs an index job
-// (cleanup -> scan -> process files -> summary) sequentially or on a pool of threads, and turns
-// its outcome into the summary the CLI prints.
+// (cleanup -> scan -> process files -> graph -> summary) sequentially or on a pool of threads,
+// and turns its outcome into the summary the CLI prints.
 //
 // Threads: with `workers` = N, N parse workers take files from a shared cursor, each with its
 // own tree-sitter parser; finished files go through a bounded queue (2 * N entries) to one
@@ -75,6 +75,10 @@ struct IndexSummary {
   int64_t total_bytes = 0;  // bytes of the files read
   std::vector<FileError> errors;  // sorted by file
   std::vector<FileSkip> skipped;  // files and ignored directories (ending in '/'), sorted
+  struct Graph {
+    int64_t nodes = 0;  // graph rows written after the files (graph/graph.h)
+    int64_t edges = 0;
+  } graph;
   double elapsed_s = 0;
 };
 

@@ -26,6 +26,7 @@ nlohmann::json SummaryToJson(const IndexSummary& s) {
           {"total_bytes", s.total_bytes},
           {"errors", errors},
           {"skipped", skipped},
+          {"graph", {{"nodes", s.graph.nodes}, {"edges", s.graph.edges}}},
           {"elapsed_s", s.elapsed_s}};
 }
 
@@ -46,6 +47,8 @@ std::string FormatSummaryText(const IndexSummary& s) {
   line(fmt::format("   - Errors: {}", s.error_files));
   line(fmt::format("   - Skipped: {}", s.skipped_files));
   line(fmt::format("   - Total chunks: {}", s.total_chunks));
+  line(fmt::format("   - Graph nodes: {}", s.graph.nodes));
+  line(fmt::format("   - Graph edges: {}", s.graph.edges));
   double rate = s.elapsed_s > 0 ? static_cast<double>(s.total_files) / s.elapsed_s : 0;
   line(fmt::format("   - Elapsed: {:.2f} s ({:.0f} files/s, {}{})", s.elapsed_s, rate, s.mode,
                    s.mode == "parallel" ? fmt::format(", {} workers", s.workers) : ""));

@@ -34,17 +34,8 @@ Status ConfigureConnection(SqliteDb* db) {
   return db->Exec(kConnectionPragmas);
 }
 
-// The reference design's cleanup, bound to one repository and in its order (dependents first):
-// edge weights and edges hang off the repository's nodes, detailed metadata off its chunks.
+// The rest of the reference design's cleanup (the graph rows go first: DeleteGraphRows).
 constexpr std::string_view kDeleteRepositorySql[] = {
-    "DELETE FROM edge_weights WHERE edge_id IN (SELECT edge_id FROM edges WHERE source_node_id IN "
-    "(SELECT node_id FROM nodes WHERE properties->>'repository' = ?1))",
-    "DELETE FROM computed_metrics WHERE repository = ?1",
-    "DELETE FROM detailed_metadata WHERE chunk_id IN "
-    "(SELECT id FROM code_chunks WHERE repository = ?1)",
-    "DELETE FROM edges WHERE source_node_id IN "
-    "(SELECT node_id FROM nodes WHERE properties->>'repository' = ?1)",
-    "DELETE FROM nodes WHERE properties->>'repository' = ?1",
     "DELETE FROM code_chunks WHERE repository = ?1",
     "DELETE FROM files WHERE repository = ?1",
     "DELETE FROM runs WHERE repository = ?1",
@@ -245,6 +236,7 @@ Status SqliteStore::DeleteRepository(std::string_view repository) {
 }
 
 Status SqliteStore::DeleteRepositoryRows(std::string_view repository) {
+  if (Status s = DeleteGraphRows(repository); !s.ok()) return s;
   for (std::string_view sql : kDeleteRepositorySql) {
     SqliteStatement stmt;
     if (Status s = db_->Prepare(sql, &stmt); !s.ok()) return s;
@@ -252,6 +244,17 @@ Status SqliteStore::DeleteRepositoryRows(std::string_view repository) {
     if (Status s = stmt.Run(); !s.ok()) return s;
   }
   return Status::Ok();
+}
+
+Status SqliteStore::ReplaceGraph(std::string_view repository, const GraphRows& rows) {
+  const std::string what = fmt::format("writing the graph of {} to {}", repository, path_);
+  if (Status s = CheckGraphRows(repository, rows); !s.ok()) return Annotate(s, what);
+  const std::string now = NowTimestampUtc();
+  Status s = InWriteTransaction([&] {
+    Status d = DeleteGraphRows(repository);
+    return d.ok() ? InsertGraphRows(repository, rows, now) : d;
+  });
+  return s.ok() ? s : Annotate(s, what);
 }
 
 Status SqliteStore::BeginRun(const RunRecord& run, int64_t* run_id) {

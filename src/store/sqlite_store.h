@@ -30,6 +30,8 @@ class SqliteStore : public Store {
   Status RecordProblem(const FileProblem& problem) override;
   Status BeginRun(const RunRecord& run, int64_t* run_id) override;
   Status FinishRun(int64_t run_id, std::string_view summary_json) override;
+  Status LoadGraphInput(std::string_view repository, GraphInput* out) override;
+  Status ReplaceGraph(std::string_view repository, const GraphRows& rows) override;
   Status GetStats(std::string_view repository, RepositoryStats* out) override;
   Status ListRepositories(std::vector<std::string>* out) override;
 
@@ -57,6 +59,15 @@ class SqliteStore : public Store {
   Status InsertChunk(const FileRow& file, const ChunkRow& chunk, const std::string& now);
   Status RecordProblemRows(const FileProblem& problem, const std::string& now);
   Status DeleteRepositoryRows(std::string_view repository);
+  // Deletes the graph rows of `repository` (see ReplaceGraph). REQUIRES: a write transaction.
+  Status DeleteGraphRows(std::string_view repository);
+  // InvalidArgument unless every row of `rows` hangs off one of its nodes (see ReplaceGraph).
+  static Status CheckGraphRows(std::string_view repository, const GraphRows& rows);
+  Status InsertGraphRows(std::string_view repository, const GraphRows& rows,
+                         const std::string& now);
+  Status InsertMetrics(std::string_view repository, const std::vector<NodeMetricsRow>& rows,
+                       const std::string& now);
+  Status ReadGraphInput(std::string_view repository, GraphInput* out);
   Status BeginRunRows(const RunRecord& run, const std::string& now, int64_t* run_id);
   Status FinishRunRows(int64_t run_id, std::string_view summary_json, const std::string& now);
   Status ReadStats(std::string_view repository, RepositoryStats* out, bool* found);

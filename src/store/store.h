@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,86 @@ struct RepositoryStats {
   std::string last_run_at;    // ISO-8601 UTC
 };
 
+// What the graph stage reads back for one repository (Store::LoadGraphInput): the indexed files
+// and their chunks, with the metadata JSON the pipeline wrote. Rows come in no particular order.
+struct GraphInputFile {
+  std::string file_path;
+  std::string language;
+  std::string metadata_json;  // files.metadata ("" when NULL)
+};
+
+struct GraphInputChunk {
+  std::string id;
+  std::string file_path;
+  std::string chunk_type;
+  std::string name;
+  std::string qualified_name;
+  std::string parent_id;  // "" when NULL
+  int start_line = 0;
+  int end_line = 0;
+  int part = 1;
+  std::string metadata_json;  // code_chunks.metadata ("" when NULL)
+  std::string source_code;
+};
+
+struct GraphInput {
+  std::string root_path;  // repositories.root_path: the directory last indexed ("" if unknown)
+  std::vector<GraphInputFile> files;    // files with status 'indexed'
+  std::vector<GraphInputChunk> chunks;  // every chunk of the repository
+};
+
+// The graph rows of one repository (Store::ReplaceGraph), as the reference design's tables hold
+// them. JSON fields hold JSON object text. Node ids are unique within the rows.
+struct GraphNodeRow {
+  std::string node_id;
+  std::string node_type;
+  std::string label;
+  std::string properties_json;  // must name the repository: {"repository": "<name>", ...}
+};
+
+struct GraphEdgeRow {
+  std::string edge_id;
+  std::string source_node_id;
+  std::string target_node_id;
+  std::string relation_type;
+  std::string properties_json;
+};
+
+struct NodeMetricsRow {
+  std::string node_id;
+  std::string chunk_id;                          // "" -> NULL
+  std::optional<int64_t> cyclomatic_complexity;  // nullopt -> NULL
+  std::optional<int64_t> cognitive_complexity;
+  std::optional<int64_t> lines_of_code;
+  int64_t afferent_coupling = 0;
+  int64_t efferent_coupling = 0;
+  double instability = 0;
+  double pagerank = 0;
+  double betweenness = 0;
+};
+
+struct EdgeWeightRow {
+  std::string edge_id;
+  int64_t call_count = 0;
+  double importance_score = 0;
+  bool is_critical_path = false;
+};
+
+struct DetailedMetadataRow {
+  std::string node_id;
+  std::string chunk_id;  // "" -> NULL
+  std::string metadata_json;
+  int64_t version = 1;
+};
+
+struct GraphRows {
+  std::vector<GraphNodeRow> nodes;
+  std::vector<GraphEdgeRow> edges;
+  std::vector<NodeMetricsRow> metrics;
+  std::vector<EdgeWeightRow> edge_weights;
+  std::vector<DetailedMetadataRow> detailed_metadata;
+};
+
 struct StoreOptions {
   // Test hook: called before each chunk row is inserted by WriteFile; returning false makes
   // that write fail (and roll back) as a database error would.
@@ -106,6 +187,19 @@ class Store {
   virtual Status BeginRun(const RunRecord& run, int64_t* run_id) = 0;
   // Marks the run finished with its summary (JSON object text).
   virtual Status FinishRun(int64_t run_id, std::string_view summary_json) = 0;
+
+  // Reads what the graph of `repository` is built from (see GraphInput). An unknown repository
+  // gives an empty input.
+  virtual Status LoadGraphInput(std::string_view repository, GraphInput* out) = 0;
+
+  // Replaces every graph row of `repository` (nodes, edges, edge_weights, computed_metrics,
+  // detailed_metadata) with `rows`, in ONE transaction: afterwards either all of `rows` is
+  // stored or nothing changed. The repository's rows are those of its nodes (properties
+  // ->>'repository'), of the edges leaving them, and the metrics and metadata of either.
+  // REQUIRES: every node's properties name `repository`; every edge's source and target, weight,
+  // metrics row and metadata row refer to a node of `rows` (else InvalidArgument, nothing
+  // written); JSON fields hold valid JSON.
+  virtual Status ReplaceGraph(std::string_view repository, const GraphRows& rows) = 0;
 
   // Counts for `repository`; NotFound if it was never indexed.
   virtual Status GetStats(std::string_view repository, RepositoryStats* out) = 0;
