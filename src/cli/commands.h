@@ -3,10 +3,9 @@
 // Exit codes: 0 success; 1 some files failed (index); 2 usage, input or database errors.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "util/util.h"
 

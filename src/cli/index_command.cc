@@ -1,11 +1,10 @@
 // semdex index DIR [--repository NAME] [--workers N] [--sequential] [--verbose] [--db PATH]
 //                  [--no-embed] [--full] [--json] [--max-file-size BYTES]
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <memory>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "pipeline/pipeline.h"
@@ -60,15 +59,15 @@ int RunIndexCommand(const IndexFlags& flags) {
   options.on_file = [&](const FileEvent& e, int64_t done, int64_t total) {
     chunks += e.chunks;
     if (flags.verbose) {
-      std::string what = e.kind == FileEvent::Kind::kIndexed
-                             ? fmt::format("{} chunks", e.chunks)
-                             : (e.kind == FileEvent::Kind::kFailed ? "FAILED: " : "skipped: ") +
-                                   e.message;
+      std::string what =
+          e.kind == FileEvent::Kind::kIndexed
+              ? fmt::format("{} chunks", e.chunks)
+              : (e.kind == FileEvent::Kind::kFailed ? "FAILED: " : "skipped: ") + e.message;
       if (e.kind == FileEvent::Kind::kIndexed && e.syntax_errors > 0) {
         what += fmt::format(", {} syntax errors", e.syntax_errors);
       }
-      progress.Log(fmt::format("[{}/{}] {}: {} ({:.1f} ms)", done, total, e.path, what,
-                               e.seconds * 1000));
+      progress.Log(
+          fmt::format("[{}/{}] {}: {} ({:.1f} ms)", done, total, e.path, what, e.seconds * 1000));
     }
     progress.Update(done, chunks);
   };
@@ -95,8 +94,7 @@ CommandRunner AddIndexCommand(CLI::App* app) {
   auto flags = std::make_shared<IndexFlags>();
   CLI::App* cmd = app->add_subcommand("index", "Index a source tree into the database");
   cmd->add_option("DIR", flags->dir, "Directory to index")->required();
-  cmd->add_option("--repository", flags->repository,
-                  "Repository name (default: DIR's base name)");
+  cmd->add_option("--repository", flags->repository, "Repository name (default: DIR's base name)");
   cmd->add_option("--workers", flags->workers,
                   "Parse worker threads (default: the number of cores)")
       ->check(CLI::Range(1, 256));

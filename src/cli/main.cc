@@ -1,7 +1,7 @@
 // semdex: index a codebase for semantic code search, and query the index.
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "cli/commands.h"
 

@@ -1,7 +1,7 @@
 // semdex stats [--repository NAME] [--json] [--db PATH]
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -38,7 +38,8 @@ nlohmann::json StatsJson(const RepositoryStats& s) {
 
 std::string JoinCounts(const std::map<std::string, int64_t>& counts) {
   std::string out;
-  for (const auto& [key, n] : counts) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", key, n);
+  for (const auto& [key, n] : counts)
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", key, n);
   return out.empty() ? "-" : out;
 }
 
@@ -50,13 +51,13 @@ std::string StatsText(const RepositoryStats& s) {
   out += fmt::format("  Chunks: {}\n", s.chunks);
   out += fmt::format("    by type: {}\n", JoinCounts(s.chunks_by_type));
   out += fmt::format("    by language: {}\n", JoinCounts(s.chunks_by_language));
-  out += fmt::format("  Model: {}\n", s.model_id.empty() ? "none (indexed with --no-embed)"
-                                                          : s.model_id);
+  out += fmt::format("  Model: {}\n",
+                     s.model_id.empty() ? "none (indexed with --no-embed)" : s.model_id);
   nlohmann::json run = nlohmann::json::parse(s.last_run_json, nullptr, false);
   if (!run.is_discarded() && run.is_object()) {
     out += fmt::format("  Last run: {} ({}, {} workers, {} files, {:.2f} s)\n", s.last_run_at,
-                       run.value("mode", "?"), run.value("workers", 0),
-                       run.value("total_files", 0), run.value("elapsed_s", 0.0));
+                       run.value("mode", "?"), run.value("workers", 0), run.value("total_files", 0),
+                       run.value("elapsed_s", 0.0));
   } else {
     out += "  Last run: none finished\n";
   }

@@ -59,7 +59,14 @@
 namespace semdex {
 
 enum class ChunkType {
-  kFunction, kMethod, kClass, kInterface, kTypeAlias, kEnum, kNamespace, kModule
+  kFunction,
+  kMethod,
+  kClass,
+  kInterface,
+  kTypeAlias,
+  kEnum,
+  kNamespace,
+  kModule
 };
 
 // "function", "method", "class", "interface", "type", "enum", "namespace", "module".
@@ -113,12 +120,12 @@ struct Chunk {
   uint32_t end_byte = 0;       // source_code == source.substr(start_byte, end_byte - start_byte)
   int part = 1;                // 1-based part number when a large chunk was split
   int part_count = 1;
-  std::string source_code;     // the chunk's text (for parts: that part's text)
+  std::string source_code;  // the chunk's text (for parts: that part's text)
 
   // Metadata from the chunk's own syntax node.
-  std::string signature;    // e.g. "async function f<T>(a: T, b = 1): Promise<T>": the header
-                            // up to the body, whitespace collapsed, decorators left out (type
-                            // aliases: the whole declaration); at most 512 bytes; "" for modules
+  std::string signature;  // e.g. "async function f<T>(a: T, b = 1): Promise<T>": the header
+                          // up to the body, whitespace collapsed, decorators left out (type
+                          // aliases: the whole declaration); at most 512 bytes; "" for modules
   std::vector<Parameter> parameters;
   std::string return_type;  // annotation text ("" if none)
   bool is_async = false;
@@ -131,9 +138,9 @@ struct Chunk {
   std::string visibility;  // "public", "private", "protected", "#private" or ""
   std::string docstring;   // JSDoc / docstring text, comment markers kept as written
   std::vector<std::string> decorators;
-  std::vector<std::string> extends;     // class/interface heritage, as written
+  std::vector<std::string> extends;  // class/interface heritage, as written
   std::vector<std::string> implements;
-  std::vector<CallSite> calls;  // calls inside this chunk's node, excluding nested child chunks
+  std::vector<CallSite> calls;    // calls inside this chunk's node, excluding nested child chunks
   int cyclomatic_complexity = 1;  // 1 + decision points (if, loops, case, catch, ?:, && || ??)
   int loc = 0;                    // non-blank lines
 };
@@ -147,7 +154,7 @@ struct ParsedFile {
 };
 
 struct ParseOptions {
-  int max_chunk_lines = 400;            // split chunks longer than this ...
+  int max_chunk_lines = 400;             // split chunks longer than this ...
   uint32_t max_chunk_bytes = 24 * 1024;  // ... or larger than this
 };
 

@@ -1,5 +1,6 @@
 // RunIndex: cleanup -> scan -> process (sequential or a thread pool) -> graph -> summary.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <exception>
 #include <filesystem>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "graph/graph.h"
 #include "pipeline/bounded_queue.h"
@@ -236,8 +235,8 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
     summary->skipped.push_back({skip.path, reason, skip.detail});
     if (skip.path.empty() || skip.path.back() == '/') continue;  // directories: summary only
     summary->skipped_files++;
-    if (Status s = store->RecordProblem(
-            {summary->repository, skip.path, "skipped", reason, skip.detail});
+    if (Status s =
+            store->RecordProblem({summary->repository, skip.path, "skipped", reason, skip.detail});
         !s.ok()) {
       return s;
     }
@@ -265,8 +264,8 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   std::sort(summary->skipped.begin(), summary->skipped.end(),
             [](const FileSkip& a, const FileSkip& b) { return a.file < b.file; });
   summary->elapsed_s = SecondsSince(start);
-  return store->FinishRun(
-      run_id, SummaryToJson(*summary).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return store->FinishRun(run_id, SummaryToJson(*summary).dump(
+                                      -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 int ExitCodeFor(const IndexSummary& summary) { return summary.error_files > 0 ? 1 : 0; }

@@ -15,10 +15,9 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "parse/parse.h"
 #include "scan/scan.h"
@@ -72,7 +71,7 @@ struct IndexSummary {
   int64_t error_files = 0;
   int64_t skipped_files = 0;  // skipped files (not directories)
   int64_t total_chunks = 0;
-  int64_t total_bytes = 0;  // bytes of the files read
+  int64_t total_bytes = 0;        // bytes of the files read
   std::vector<FileError> errors;  // sorted by file
   std::vector<FileSkip> skipped;  // files and ignored directories (ending in '/'), sorted
   struct Graph {

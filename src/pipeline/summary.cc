@@ -1,7 +1,7 @@
 // The index summary: JSON (--json, runs.summary) and text in the reference design's layout.
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 
 #include "pipeline/pipeline.h"
 

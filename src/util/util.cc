@@ -1,19 +1,18 @@
 #include "util/util.h"
 
+#include <fmt/format.h>
+#include <utf8proc.h>
 #include <xxhash.h>
 
-#include <utf8proc.h>
-
 #include <array>
-
-#include <fmt/format.h>
 
 namespace semdex {
 
 std::string Status::ToString() const {
   static constexpr std::array<const char*, 9> kNames = {
-      "OK", "invalid argument", "not found", "I/O error", "parse error",
-      "database error", "unsupported", "cancelled", "internal error"};
+      "OK",          "invalid argument", "not found",
+      "I/O error",   "parse error",      "database error",
+      "unsupported", "cancelled",        "internal error"};
   if (ok()) return "OK";
   return fmt::format("{}: {}", kNames[static_cast<size_t>(code_)], message_);
 }

@@ -14,12 +14,23 @@ namespace semdex {
 // message names what failed and why (a file path, a database, a flag).
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kIoError, kParseError, kDatabaseError,
-                    kUnsupported, kCancelled, kInternal };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kIoError,
+    kParseError,
+    kDatabaseError,
+    kUnsupported,
+    kCancelled,
+    kInternal
+  };
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
   static Status ParseError(std::string msg) { return {Code::kParseError, std::move(msg)}; }

@@ -1,5 +1,6 @@
 // End-to-end tests of the semdex binary: flags, exit codes, output formats.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -29,7 +30,8 @@ class CliTest : public ::testing::Test {
     WriteFile(src_ / "lib/math.ts",
               "/** Adds. */\nexport function add(a: number, b: number): number { return a + b; }\n"
               "export class Calc {\n  twice(x: number) { return add(x, x); }\n}\n");
-    WriteFile(src_ / "lib/util.js", "function helper() { return 1; }\nmodule.exports = { helper };\n");
+    WriteFile(src_ / "lib/util.js",
+              "function helper() { return 1; }\nmodule.exports = { helper };\n");
     WriteFile(src_ / "README.md", "# not source\n");
   }
   std::string Index(const std::string& flags) {
@@ -72,8 +74,8 @@ TEST_F(CliTest, IndexTextSummaryAndVerboseLogNoControlCharactersOffTty) {
 TEST_F(CliTest, RepositoryDefaultsToBaseNameAndStatsReportsIt) {
   ASSERT_EQ(RunCommand(Index("--no-embed --workers 2")).exit_code, 0);
   std::string base = std::filesystem::path(src_.path()).filename().string();
-  auto r = RunCommand(kSemdex + " stats --json --db " + Quote(db_ / "index.db") +
-                      " --repository " + Quote(base));
+  auto r = RunCommand(kSemdex + " stats --json --db " + Quote(db_ / "index.db") + " --repository " +
+                      Quote(base));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["files"], 2);
@@ -105,13 +107,13 @@ TEST_F(CliTest, DefaultDatabaseLocationFollowsTheEnvironment) {
 }
 
 TEST_F(CliTest, InputAndUsageErrorsExitTwoWithAClearMessage) {
-  auto missing = RunCommand(kSemdex + " index /nonexistent/dir --no-embed --db " +
-                            Quote(db_ / "i.db"));
+  auto missing =
+      RunCommand(kSemdex + " index /nonexistent/dir --no-embed --db " + Quote(db_ / "i.db"));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("/nonexistent/dir"), std::string::npos) << missing.err;
 
-  auto file = RunCommand(kSemdex + " index " + Quote(src_ / "lib/math.ts") +
-                         " --no-embed --db " + Quote(db_ / "i.db"));
+  auto file = RunCommand(kSemdex + " index " + Quote(src_ / "lib/math.ts") + " --no-embed --db " +
+                         Quote(db_ / "i.db"));
   EXPECT_EQ(file.exit_code, 2);
   EXPECT_NE(file.err.find("math.ts"), std::string::npos) << file.err;
 

@@ -1,13 +1,13 @@
 // The reference design's four integration tests, plus determinism, per-file atomicity and bad
 // inputs, run through RunIndex into a real SQLite index.
+#include "pipeline/pipeline.h"
+
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <set>
 
-#include <gtest/gtest.h>
-
-#include "pipeline/pipeline.h"
 #include "test_util.h"
 
 namespace semdex {
@@ -40,17 +40,17 @@ Indexed Index(const std::string& root, const std::string& db, const std::string&
 }
 
 int64_t ChunkCount(const std::string& db, const std::string& repository) {
-  return std::stoll(QueryRows(db, "SELECT COUNT(*) FROM code_chunks WHERE repository = '" +
-                                      repository + "'")[0]);
+  return std::stoll(
+      QueryRows(db, "SELECT COUNT(*) FROM code_chunks WHERE repository = '" + repository + "'")[0]);
 }
 
 // Reference design: test_worker_isolation_no_shared_memory_leak.
 TEST(PipelineTest, TenOneFunctionFilesWithTwoWorkers) {
   TempDir dir, db;
   for (int i = 0; i < 10; ++i) {
-    WriteFile(dir / ("file" + std::to_string(i) + ".ts"),
-              "export function func" + std::to_string(i) + "() { return " + std::to_string(i) +
-                  "; }");
+    WriteFile(
+        dir / ("file" + std::to_string(i) + ".ts"),
+        "export function func" + std::to_string(i) + "() { return " + std::to_string(i) + "; }");
   }
   Indexed r = Index(dir.path(), db / "index.db", "test_parallel", 2, false);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
@@ -73,8 +73,8 @@ TEST(PipelineTest, InvalidFileDoesNotStopTheRun) {
   EXPECT_EQ(r.summary.total_files, 3);
   EXPECT_GE(r.summary.success_files, 2);
   EXPECT_LE(r.summary.errors.size(), 1u);
-  auto names = QueryRows(db / "index.db",
-                         "SELECT name FROM code_chunks WHERE chunk_type = 'function' ORDER BY name");
+  auto names = QueryRows(
+      db / "index.db", "SELECT name FROM code_chunks WHERE chunk_type = 'function' ORDER BY name");
   EXPECT_EQ(names, (std::vector<std::string>{"f1", "f2"}));
   // semdex indexes the invalid file with its syntax errors recorded.
   auto errors = QueryRows(db / "index.db",
@@ -88,9 +88,9 @@ TEST(PipelineTest, InvalidFileDoesNotStopTheRun) {
 TEST(PipelineTest, OneWorkerMatchesSequential) {
   TempDir dir, db;
   for (int i = 0; i < 5; ++i) {
-    WriteFile(dir / ("file" + std::to_string(i) + ".ts"),
-              "export function func" + std::to_string(i) + "() { return " + std::to_string(i) +
-                  "; }");
+    WriteFile(
+        dir / ("file" + std::to_string(i) + ".ts"),
+        "export function func" + std::to_string(i) + "() { return " + std::to_string(i) + "; }");
   }
   Indexed seq = Index(dir.path(), db / "seq.db", "test_parallel", 1, true);
   Indexed one = Index(dir.path(), db / "one.db", "test_parallel", 1, false);
@@ -152,8 +152,8 @@ TEST(PipelineTest, FailedWriteLeavesNoRowOfThatFile) {
   ASSERT_EQ(r.summary.errors.size(), 1u);
   EXPECT_EQ(r.summary.errors[0].file, "b.ts");
   EXPECT_EQ(ExitCodeFor(r.summary), 1);
-  EXPECT_TRUE(QueryRows(db / "index.db", "SELECT id FROM code_chunks WHERE file_path = 'b.ts'")
-                  .empty());
+  EXPECT_TRUE(
+      QueryRows(db / "index.db", "SELECT id FROM code_chunks WHERE file_path = 'b.ts'").empty());
   EXPECT_EQ(QueryRows(db / "index.db", "SELECT status FROM files WHERE file_path = 'b.ts'"),
             std::vector<std::string>{"failed"});
   EXPECT_EQ(ChunkCount(db / "index.db", "repo"), 3);
@@ -162,7 +162,10 @@ TEST(PipelineTest, FailedWriteLeavesNoRowOfThatFile) {
 TEST(PipelineTest, BadInputsAreSkippedOrIndexedAndTheRestGoesOn) {
   TempDir dir, db;
   WriteFile(dir / "good.ts", "export function good() { return 1; }\n");
-  WriteFile(dir / "binary.js", std::string("\x7f" "ELF\0\0\0\x01\x02", 9) + std::string(100, '\0'));
+  WriteFile(dir / "binary.js", std::string("\x7f"
+                                           "ELF\0\0\0\x01\x02",
+                                           9) +
+                                   std::string(100, '\0'));
   WriteFile(dir / "latin1.ts", "// caf\xe9\nexport function latin() { return '\xff'; }\n");
   WriteFile(dir / "huge.js", std::string(5 * 1024 * 1024, 'a'));
   // 50,000-deep nesting, one bracket per line (a single 100 KB line would be "minified").
@@ -183,12 +186,13 @@ TEST(PipelineTest, BadInputsAreSkippedOrIndexedAndTheRestGoesOn) {
   EXPECT_TRUE(skipped.count("minified.js=minified"));
   EXPECT_TRUE(skipped.count("outside.ts=symlink_outside"));
   EXPECT_EQ(r.summary.error_files, 0);
-  auto indexed = QueryRows(db / "index.db",
-                           "SELECT file_path FROM files WHERE status = 'indexed' ORDER BY 1");
+  auto indexed =
+      QueryRows(db / "index.db", "SELECT file_path FROM files WHERE status = 'indexed' ORDER BY 1");
   EXPECT_EQ(indexed, (std::vector<std::string>{"deep.ts", "good.ts", "latin1.ts"}));
-  auto repaired = QueryRows(
-      db / "index.db", "SELECT metadata->>'invalid_utf8_replaced' FROM files WHERE file_path = "
-                       "'latin1.ts'");
+  auto repaired =
+      QueryRows(db / "index.db",
+                "SELECT metadata->>'invalid_utf8_replaced' FROM files WHERE file_path = "
+                "'latin1.ts'");
   EXPECT_EQ(repaired, std::vector<std::string>{"1"});
   EXPECT_EQ(ExitCodeFor(r.summary), 0);
 }

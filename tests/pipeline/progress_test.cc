@@ -1,7 +1,7 @@
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "pipeline/pipeline.h"
 
