@@ -15,35 +15,12 @@ namespace semdex {
 namespace {
 
 using testing::CanOpen;
+using testing::FindFile;
+using testing::FindSkip;
+using testing::Paths;
+using testing::RealPath;
 using testing::ScopedNoDacOverride;
 using testing::TempTree;
-
-std::vector<std::string> Paths(const ScanResult& r) {
-  std::vector<std::string> out;
-  for (const ScannedFile& f : r.files) out.push_back(f.path);
-  return out;
-}
-
-const SkippedPath* FindSkip(const ScanResult& r, const std::string& path) {
-  for (const SkippedPath& s : r.skipped) {
-    if (s.path == path) return &s;
-  }
-  return nullptr;
-}
-
-const ScannedFile* FindFile(const ScanResult& r, const std::string& path) {
-  for (const ScannedFile& f : r.files) {
-    if (f.path == path) return &f;
-  }
-  return nullptr;
-}
-
-std::string RealPath(const std::string& path) {
-  char* p = ::realpath(path.c_str(), nullptr);
-  std::string out = p ? p : "";
-  std::free(p);
-  return out;
-}
 
 ScanResult Scan(const TempTree& tree, ScanOptions options = {}) {
   ScanResult r;

@@ -16,34 +16,12 @@ namespace semdex {
 namespace {
 
 using testing::CanOpen;
+using testing::FindSkip;
+using testing::Paths;
+using testing::RealPath;
 using testing::ScopedNoDacOverride;
+using testing::SkippedPaths;
 using testing::TempTree;
-
-std::vector<std::string> Paths(const ScanResult& r) {
-  std::vector<std::string> out;
-  for (const ScannedFile& f : r.files) out.push_back(f.path);
-  return out;
-}
-
-std::vector<std::string> SkippedPaths(const ScanResult& r) {
-  std::vector<std::string> out;
-  for (const SkippedPath& s : r.skipped) out.push_back(s.path);
-  return out;
-}
-
-const SkippedPath* FindSkip(const ScanResult& r, const std::string& path) {
-  for (const SkippedPath& s : r.skipped) {
-    if (s.path == path) return &s;
-  }
-  return nullptr;
-}
-
-std::string RealPath(const std::string& path) {
-  char* p = ::realpath(path.c_str(), nullptr);
-  std::string out = p ? p : "";
-  std::free(p);
-  return out;
-}
 
 ScanResult Scan(const std::string& root) {
   ScanResult r;

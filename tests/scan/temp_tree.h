@@ -10,11 +10,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "scan/scan.h"
 
 namespace semdex::testing {
 
@@ -89,6 +93,40 @@ inline bool CanOpen(const std::string& path) {
   if (fd < 0) return false;
   ::close(fd);
   return true;
+}
+
+// Result accessors shared by the scan tests.
+inline std::vector<std::string> Paths(const ScanResult& r) {
+  std::vector<std::string> out;
+  for (const ScannedFile& f : r.files) out.push_back(f.path);
+  return out;
+}
+
+inline std::vector<std::string> SkippedPaths(const ScanResult& r) {
+  std::vector<std::string> out;
+  for (const SkippedPath& s : r.skipped) out.push_back(s.path);
+  return out;
+}
+
+inline const SkippedPath* FindSkip(const ScanResult& r, const std::string& path) {
+  for (const SkippedPath& s : r.skipped) {
+    if (s.path == path) return &s;
+  }
+  return nullptr;
+}
+
+inline const ScannedFile* FindFile(const ScanResult& r, const std::string& path) {
+  for (const ScannedFile& f : r.files) {
+    if (f.path == path) return &f;
+  }
+  return nullptr;
+}
+
+inline std::string RealPath(const std::string& path) {
+  char* p = ::realpath(path.c_str(), nullptr);
+  std::string out = p ? p : "";
+  std::free(p);
+  return out;
 }
 
 }  // namespace semdex::testing
