@@ -21,6 +21,29 @@ bool IsFile(const std::filesystem::path& p) {
 
 }  // namespace
 
+const char* PrecisionName(Precision precision) {
+  switch (precision) {
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kInt8:
+      return "int8";
+    case Precision::kBf16:
+      return "bf16";
+  }
+  return "fp32";
+}
+
+Status ParsePrecision(std::string_view name, Precision* out) {
+  for (Precision p : {Precision::kFp32, Precision::kInt8, Precision::kBf16}) {
+    if (name == PrecisionName(p)) {
+      *out = p;
+      return Status::Ok();
+    }
+  }
+  return Status::InvalidArgument("unknown precision \"" + std::string(name) +
+                                 "\" (expected fp32, int8 or bf16)");
+}
+
 std::string DefaultModelRoot() {
   const char* env = std::getenv("SEMDEX_MODEL_DIR");
   if (env != nullptr && env[0] != '\0') return env;

@@ -38,6 +38,16 @@
 
 namespace semdex {
 
+// Number format of the linear layers' weights and inputs. kFp32 is exact; kInt8 quantises weights
+// per output channel and inputs per row (oneDNN integer GEMM); kBf16 needs a CPU with bf16
+// instructions (LoadEmbedder says Unsupported otherwise).
+enum class Precision { kFp32, kInt8, kBf16 };
+
+// "fp32", "int8", "bf16".
+const char* PrecisionName(Precision precision);
+// Parses PrecisionName()'s spellings; InvalidArgument for anything else.
+Status ParsePrecision(std::string_view name, Precision* out);
+
 struct EmbedderOptions {
   // Where named models ("default", "use-lite") are found: the folder scripts/setup.sh unpacks the
   // pinned npm tarballs into (.cache/npm). Empty: $SEMDEX_MODEL_DIR when set, else the source
@@ -55,6 +65,17 @@ struct EmbedderOptions {
   // Texts longer than this (bytes) are refused with InvalidArgument rather than embedded in
   // thousands of windows: a chunker never makes such chunks, so one is a sign of bad input.
   size_t max_text_bytes = 256 * 1024;
+  // Precision of the local models' linear layers.
+  Precision precision = Precision::kFp32;
+
+  // Remote endpoints (an http:// or https:// spec): the OpenAI-compatible /v1/embeddings API.
+  // The value of this environment variable, when set, is sent as "Authorization: Bearer ...".
+  std::string api_key_env = "SEMDEX_EMBED_API_KEY";
+  // The request's "model" field; empty: taken from the URL's #fragment, else "default".
+  std::string remote_model;
+  double remote_timeout_s = 60;  // per request
+  int remote_retries = 3;        // further tries after a failed request (with backoff)
+  int remote_batch = 64;         // most texts per request
 };
 
 // A text embedding model. See the file comment for the thread-safety contract.
