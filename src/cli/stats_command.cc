@@ -33,6 +33,7 @@ nlohmann::json StatsJson(const RepositoryStats& s) {
           {"chunks_by_type", s.chunks_by_type},
           {"chunks_by_language", s.chunks_by_language},
           {"model", s.model_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.model_id)},
+          {"embedding_dim", s.embedding_dim},
           {"last_run", last_run}};
 }
 
@@ -51,8 +52,9 @@ std::string StatsText(const RepositoryStats& s) {
   out += fmt::format("  Chunks: {}\n", s.chunks);
   out += fmt::format("    by type: {}\n", JoinCounts(s.chunks_by_type));
   out += fmt::format("    by language: {}\n", JoinCounts(s.chunks_by_language));
-  out += fmt::format("  Model: {}\n",
-                     s.model_id.empty() ? "none (indexed with --no-embed)" : s.model_id);
+  out += fmt::format("  Model: {}\n", s.model_id.empty()
+                                          ? "none (indexed with --no-embed)"
+                                          : fmt::format("{} ({}-d)", s.model_id, s.embedding_dim));
   nlohmann::json run = nlohmann::json::parse(s.last_run_json, nullptr, false);
   if (!run.is_discarded() && run.is_object()) {
     out += fmt::format("  Last run: {} ({}, {} workers, {} files, {:.2f} s)\n", s.last_run_at,

@@ -1,122 +1,27 @@
-// RunIndex: cleanup -> scan -> process (sequential or a thread pool) -> graph -> summary.
-#include <fcntl.h>
+// RunIndex: cleanup -> scan -> process (parse, embed, write; sequential or a thread pool) ->
+// graph -> summary.
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <exception>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "graph/graph.h"
-#include "pipeline/bounded_queue.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_internal.h"
 
 namespace semdex {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = PipelineClock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Everything a worker learnt about one file; the writer turns it into rows or a problem record.
-struct FileResult {
-  size_t index = 0;
-  FileEvent::Kind kind = FileEvent::Kind::kIndexed;
-  FileRow row;  // kIndexed
-  SkipReason skip_reason = SkipReason::kUnreadable;
-  std::string message;  // kFailed: error; kSkipped: detail
-  int syntax_errors = 0;
-  uint64_t bytes = 0;
-  Clock::time_point started;
-};
-
-// Reads a whole file. Fails with the OS error text.
-Status ReadFile(const std::string& path, std::string* out, struct stat* st) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(std::strerror(errno));
-  Status status;
-  if (::fstat(fd, st) != 0) {
-    status = Status::IoError(std::strerror(errno));
-  } else if (!S_ISREG(st->st_mode)) {
-    status = Status::IoError("not a regular file");
-  } else {
-    out->resize(static_cast<size_t>(st->st_size));
-    size_t got = 0;
-    while (got < out->size()) {
-      ssize_t n = ::read(fd, out->data() + got, out->size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        status = Status::IoError(std::strerror(errno));
-        break;
-      }
-      if (n == 0) break;  // file shrank while we read it
-      got += static_cast<size_t>(n);
-    }
-    out->resize(got);
-  }
-  ::close(fd);
-  return status;
-}
-
-void MarkSkipped(FileResult* r, SkipReason reason, std::string detail) {
-  r->kind = FileEvent::Kind::kSkipped;
-  r->skip_reason = reason;
-  r->message = std::move(detail);
-}
-
-// Read, classify, parse and build rows for one file. Never throws.
-FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions& options,
-                       const std::string& repository, Parser* parser) {
-  FileResult r;
-  r.index = index;
-  r.started = Clock::now();
-  try {
-    std::string content;
-    struct stat st {};
-    if (Status s = ReadFile(file.abs_path, &content, &st); !s.ok()) {
-      MarkSkipped(&r, SkipReason::kUnreadable, s.message());
-      return r;
-    }
-    r.bytes = content.size();
-    if (content.size() > options.scan.max_file_bytes) {
-      MarkSkipped(&r, SkipReason::kTooLarge,
-                  fmt::format("{} bytes > {} limit", content.size(), options.scan.max_file_bytes));
-      return r;
-    }
-    std::string detail;
-    if (auto reason = ClassifyContent(file.path, content, &detail)) {
-      MarkSkipped(&r, *reason, std::move(detail));
-      return r;
-    }
-    std::string hash = Xxh3Hex(content);
-    bool repaired = !IsValidUtf8(content);
-    if (repaired) content = SanitizeUtf8(content);
-
-    ParsedFile parsed;
-    if (Status s = parser->Parse(file.path, file.language, content, options.parse, &parsed);
-        !s.ok()) {
-      r.kind = FileEvent::Kind::kFailed;
-      r.message = s.ToString();
-      return r;
-    }
-    ScannedFile current = file;
-    current.size_bytes = static_cast<uint64_t>(st.st_size);
-    current.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    r.syntax_errors = parsed.syntax_error_count;
-    r.row = MakeFileRow(repository, current, hash, repaired, parsed);
-  } catch (const std::exception& e) {
-    r.kind = FileEvent::Kind::kFailed;
-    r.message = fmt::format("internal error: {}", e.what());
-  }
-  return r;
 }
 
 // The writer's side: commits results and keeps the counts. Runs on one thread.
@@ -170,33 +75,167 @@ class ResultWriter {
   int64_t done_ = 0;
 };
 
-void RunSequential(const IndexOptions& options, const std::vector<ScannedFile>& files,
-                   const std::string& repository, ResultWriter* writer) {
-  Parser parser;
-  for (size_t i = 0; i < files.size(); ++i) {
-    writer->Write(ProcessFile(i, files[i], options, repository, &parser));
+void AddCounts(const EmbedCounts& c, IndexSummary::Embedding* e) {
+  e->chunks += c.chunks;
+  e->tokens += c.tokens;
+  e->calls += c.calls;
+  e->seconds += c.seconds;
+}
+
+// Embeds a closed group; never throws.
+void EmbedClosedGroup(const Embedder& embedder, Group* group, EmbedCounts* counts) {
+  try {
+    EmbedGroup(embedder, group, counts);
+  } catch (const std::exception& e) {
+    for (FileResult& f : group->files) {
+      if (f.kind != FileEvent::Kind::kIndexed) continue;
+      f.kind = FileEvent::Kind::kFailed;
+      f.message = fmt::format("embedding: internal error: {}", e.what());
+    }
   }
 }
 
-void RunParallel(const IndexOptions& options, const std::vector<ScannedFile>& files,
-                 const std::string& repository, int workers, ResultWriter* writer) {
-  BoundedQueue<FileResult> queue(static_cast<size_t>(workers) * 2);
-  std::atomic<size_t> next{0};
-  std::atomic<int> running{workers};
-  std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(workers));
-  for (int w = 0; w < workers; ++w) {
-    threads.emplace_back([&] {
-      Parser parser;
-      for (size_t i = next.fetch_add(1); i < files.size(); i = next.fetch_add(1)) {
-        queue.Push(ProcessFile(i, files[i], options, repository, &parser));
-      }
-      if (running.fetch_sub(1) == 1) queue.Close();
-    });
-  }
-  while (std::optional<FileResult> r = queue.Pop()) writer->Write(std::move(*r));
-  for (std::thread& t : threads) t.join();
+GroupBuilder MakeGroupBuilder(const IndexOptions& options, size_t files) {
+  return GroupBuilder(options.embedder != nullptr ? options.embed_group_tokens : 0,
+                      options.embed_group_files, files);
 }
+
+void RunSequential(const IndexOptions& options, const std::vector<ScannedFile>& files,
+                   const std::string& repository, ResultWriter* writer,
+                   IndexSummary::Embedding* embedding) {
+  Parser parser;
+  GroupBuilder builder = MakeGroupBuilder(options, files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!builder.Add(ProcessFile(i, files[i], options, repository, &parser))) continue;
+    Group group = builder.Take();
+    if (options.embedder != nullptr) {
+      EmbedCounts counts;
+      EmbedClosedGroup(*options.embedder, &group, &counts);
+      AddCounts(counts, embedding);
+    }
+    for (FileResult& f : group.files) writer->Write(std::move(f));
+  }
+}
+
+// The parallel run: `workers` threads parse files and embed groups; the calling thread writes.
+// Files are parsed in any order, grouped in scan order (a reorder buffer holds the ones that
+// finished early), embedded in any order and committed group by group. Workers may run ahead of
+// the last committed file by at most `window` files, which bounds the memory of files in flight;
+// the window is larger than a group, so a group can always fill and nothing waits forever.
+class ParallelRun {
+ public:
+  ParallelRun(const IndexOptions& options, const std::vector<ScannedFile>& files,
+              const std::string& repository, int workers)
+      : options_(options),
+        files_(files),
+        repository_(repository),
+        workers_(workers),
+        builder_(MakeGroupBuilder(options, files.size())) {
+    window_ = std::max<size_t>(options.embed_group_files, 1) + 2 * static_cast<size_t>(workers);
+    int slots = options.embed_concurrency;
+    if (slots <= 0) {
+      slots = std::min(workers, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+    }
+    embed_slots_ = slots;
+  }
+
+  void Run(ResultWriter* writer, IndexSummary::Embedding* embedding) {
+    std::vector<std::thread> threads;
+    threads.reserve(static_cast<size_t>(workers_));
+    for (int w = 0; w < workers_; ++w) threads.emplace_back([this] { Work(); });
+    std::unique_lock<std::mutex> lock(mu_);
+    while (committed_ < files_.size()) {
+      writer_cv_.wait(lock, [&] { return !ready_.empty(); });
+      Group group = std::move(ready_.front());
+      ready_.pop_front();
+      lock.unlock();
+      const size_t n = group.files.size();
+      for (FileResult& f : group.files) writer->Write(std::move(f));
+      lock.lock();
+      committed_ += n;
+      work_cv_.notify_all();
+    }
+    AddCounts(counts_, embedding);
+    lock.unlock();
+    for (std::thread& t : threads) t.join();
+  }
+
+ private:
+  void Work() {
+    Parser parser;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      if (!embed_jobs_.empty() && active_embeds_ < embed_slots_) {
+        Group group = std::move(embed_jobs_.front());
+        embed_jobs_.pop_front();
+        ++active_embeds_;
+        lock.unlock();
+        EmbedCounts counts;
+        EmbedClosedGroup(*options_.embedder, &group, &counts);
+        lock.lock();
+        --active_embeds_;
+        counts_.chunks += counts.chunks;
+        counts_.tokens += counts.tokens;
+        counts_.calls += counts.calls;
+        counts_.seconds += counts.seconds;
+        ready_.push_back(std::move(group));
+        writer_cv_.notify_one();
+        work_cv_.notify_all();  // a slot is free
+        continue;
+      }
+      if (next_parse_ < files_.size() && next_parse_ < committed_ + window_) {
+        const size_t i = next_parse_++;
+        lock.unlock();
+        FileResult result = ProcessFile(i, files_[i], options_, repository_, &parser);
+        lock.lock();
+        parsed_.emplace(i, std::move(result));
+        GroupParsedLocked();
+        continue;
+      }
+      if (next_group_ == files_.size() && embed_jobs_.empty()) return;
+      work_cv_.wait(lock);
+    }
+  }
+
+  // Moves the parsed files that come next in scan order into the builder, handing out the
+  // groups they close. REQUIRES: mu_ held.
+  void GroupParsedLocked() {
+    for (auto it = parsed_.find(next_group_); it != parsed_.end(); it = parsed_.find(next_group_)) {
+      FileResult file = std::move(it->second);
+      parsed_.erase(it);
+      ++next_group_;
+      if (!builder_.Add(std::move(file))) continue;
+      if (options_.embedder != nullptr) {
+        embed_jobs_.push_back(builder_.Take());
+        work_cv_.notify_all();
+      } else {
+        ready_.push_back(builder_.Take());
+        writer_cv_.notify_one();
+      }
+    }
+    if (next_group_ == files_.size()) work_cv_.notify_all();  // idle workers may finish
+  }
+
+  const IndexOptions& options_;
+  const std::vector<ScannedFile>& files_;
+  const std::string& repository_;
+  const int workers_;
+  size_t window_ = 1;
+  int embed_slots_ = 1;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;      // workers: a file may be parsed, a group embedded
+  std::condition_variable writer_cv_;    // the writer: a group is ready
+  size_t next_parse_ = 0;                // next file (scan index) a worker parses
+  size_t next_group_ = 0;                // next file (scan index) the builder takes
+  size_t committed_ = 0;                 // files the writer has written
+  std::map<size_t, FileResult> parsed_;  // parsed, waiting for an earlier file
+  GroupBuilder builder_;
+  std::deque<Group> embed_jobs_;  // closed groups to embed
+  int active_embeds_ = 0;
+  std::deque<Group> ready_;  // groups to write
+  EmbedCounts counts_;
+};
 
 std::string DefaultRepositoryName(const std::string& root) {
   std::filesystem::path p = std::filesystem::weakly_canonical(root);
@@ -226,7 +265,17 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   // reference design does), so --full and the default behave alike here.
   if (Status s = store->DeleteRepository(summary->repository); !s.ok()) return s;
 
-  RunRecord run{summary->repository, summary->root, summary->mode, summary->workers, false, ""};
+  if (options.embedder != nullptr) {
+    summary->embedding.model_id = options.embedder->model_id();
+    summary->embedding.dim = options.embedder->dim();
+  }
+  RunRecord run{summary->repository,
+                summary->root,
+                summary->mode,
+                summary->workers,
+                options.embedder != nullptr,
+                summary->embedding.model_id,
+                summary->embedding.dim};
   int64_t run_id = 0;
   if (Status s = store->BeginRun(run, &run_id); !s.ok()) return s;
 
@@ -245,9 +294,10 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
 
   ResultWriter writer(options, scan.files, store, summary);
   if (options.sequential) {
-    RunSequential(options, scan.files, summary->repository, &writer);
+    RunSequential(options, scan.files, summary->repository, &writer, &summary->embedding);
   } else {
-    RunParallel(options, scan.files, summary->repository, summary->workers, &writer);
+    ParallelRun(options, scan.files, summary->repository, summary->workers)
+        .Run(&writer, &summary->embedding);
   }
 
   // Phase 4: the graph, from what the store now holds (the same for any mode or order).

@@ -2,12 +2,19 @@
 // (cleanup -> scan -> process files -> graph -> summary) sequentially or on a pool of threads,
 // and turns its outcome into the summary the CLI prints.
 //
-// Threads: with `workers` = N, N parse workers take files from a shared cursor, each with its
-// own tree-sitter parser; finished files go through a bounded queue (2 * N entries) to one
-// writer (the calling thread), which commits each file in its own transaction. Memory is
-// bounded by the queue, not by the repository's size. Sequential mode reads, parses and writes
-// on the calling thread in file order. Both produce the same rows: chunk ids and contents do
-// not depend on the order files finish in.
+// Threads: with `workers` = N, N worker threads each read and parse files (taken from a shared
+// cursor, each thread with its own tree-sitter parser) and embed groups of files (one Embed()
+// call per group, on the one Embedder all threads share); the calling thread is the writer and
+// commits each file in its own transaction once all of its chunks have vectors. Files are
+// grouped in scan order by a rule that sees only their token counts (pipeline_internal.h), so
+// every mode makes the same Embed() calls: sequential mode (everything on the calling thread,
+// in file order), --workers 1 and --workers N produce the same rows, vectors included, bit for
+// bit.
+//
+// Memory does not grow with N beyond a thread's stack: at most `embed_concurrency` Embed()
+// calls (each with its model scratch memory) run at once, however many workers there are, and
+// files parsed but not yet committed are bounded by a window of files (in_flight_files), not by
+// N or the repository's size.
 #pragma once
 
 #include <chrono>
@@ -19,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "embed/embed.h"
 #include "parse/parse.h"
 #include "scan/scan.h"
 #include "store/store.h"
@@ -44,6 +52,16 @@ struct IndexOptions {
   bool full = false;  // clean the repository's rows before indexing
   ScanOptions scan;
   ParseOptions parse;
+  // The model chunks are embedded with (shared by all workers; outlives the run); nullptr:
+  // --no-embed, chunks get no vector.
+  const Embedder* embedder = nullptr;
+  // Grouping (pipeline_internal.h): a group of consecutive files closes at this many tokens or
+  // this many files. Bigger groups mean fewer, fuller Embed() calls and more files in flight.
+  uint64_t embed_group_tokens = 4096;
+  size_t embed_group_files = 64;
+  // Most Embed() calls at once; 0: min(workers, hardware threads). Each running call holds the
+  // model's scratch memory, so this, not `workers`, sets the embedding stage's memory.
+  int embed_concurrency = 0;
   // Called on the writer thread after each file's outcome is final (indexed/failed/skipped).
   std::function<void(const FileEvent&, int64_t done, int64_t total)> on_file;
   // Called once after the scan with the number of files to process.
@@ -74,6 +92,14 @@ struct IndexSummary {
   int64_t total_bytes = 0;        // bytes of the files read
   std::vector<FileError> errors;  // sorted by file
   std::vector<FileSkip> skipped;  // files and ignored directories (ending in '/'), sorted
+  struct Embedding {
+    std::string model_id;  // "" with --no-embed
+    int dim = 0;
+    int64_t chunks = 0;  // chunks given a vector
+    int64_t tokens = 0;  // tokens the model was fed for them
+    int64_t calls = 0;   // Embed() calls
+    double seconds = 0;  // time inside Embed(), summed over threads
+  } embedding;
   struct Graph {
     int64_t nodes = 0;  // graph rows written after the files (graph/graph.h)
     int64_t edges = 0;
@@ -91,6 +117,12 @@ nlohmann::json SummaryToJson(const IndexSummary& summary);
 
 // The summary as text, in the reference design's layout.
 std::string FormatSummaryText(const IndexSummary& summary);
+
+// Checks that the vectors of `repository` in `store` were made by `embedder`'s model (same model
+// id and dimension), so that a query embedded with it can be compared with them. NotFound when
+// the repository is not in the index; InvalidArgument naming both models when it was embedded
+// with another model, or naming --no-embed when it has no vectors.
+Status CheckIndexModel(Store* store, const std::string& repository, const Embedder& embedder);
 
 // Process exit code for a finished job: 0 all files indexed or skipped, 1 some failed.
 int ExitCodeFor(const IndexSummary& summary);

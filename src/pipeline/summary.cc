@@ -1,4 +1,5 @@
-// The index summary: JSON (--json, runs.summary) and text in the reference design's layout.
+// The index summary: JSON (--json, runs.summary) and text in the reference design's layout;
+// and the check that an index was embedded with a given model.
 #include <fmt/format.h>
 
 #include <map>
@@ -27,6 +28,14 @@ nlohmann::json SummaryToJson(const IndexSummary& s) {
           {"errors", errors},
           {"skipped", skipped},
           {"graph", {{"nodes", s.graph.nodes}, {"edges", s.graph.edges}}},
+          {"embedding",
+           {{"model", s.embedding.model_id.empty() ? nlohmann::json()
+                                                   : nlohmann::json(s.embedding.model_id)},
+            {"dim", s.embedding.dim},
+            {"chunks", s.embedding.chunks},
+            {"tokens", s.embedding.tokens},
+            {"calls", s.embedding.calls},
+            {"seconds", s.embedding.seconds}}},
           {"elapsed_s", s.elapsed_s}};
 }
 
@@ -47,6 +56,13 @@ std::string FormatSummaryText(const IndexSummary& s) {
   line(fmt::format("   - Errors: {}", s.error_files));
   line(fmt::format("   - Skipped: {}", s.skipped_files));
   line(fmt::format("   - Total chunks: {}", s.total_chunks));
+  if (!s.embedding.model_id.empty()) {
+    const double rate =
+        s.embedding.seconds > 0 ? static_cast<double>(s.embedding.tokens) / s.embedding.seconds : 0;
+    line(fmt::format("   - Embedded chunks: {} ({} tokens, {}, {}-d, {:.0f} tokens/s per call)",
+                     s.embedding.chunks, s.embedding.tokens, s.embedding.model_id, s.embedding.dim,
+                     rate));
+  }
   line(fmt::format("   - Graph nodes: {}", s.graph.nodes));
   line(fmt::format("   - Graph edges: {}", s.graph.edges));
   double rate = s.elapsed_s > 0 ? static_cast<double>(s.total_files) / s.elapsed_s : 0;
@@ -71,6 +87,24 @@ std::string FormatSummaryText(const IndexSummary& s) {
     if (s.errors.size() > 10) line(fmt::format("   ... and {} more", s.errors.size() - 10));
   }
   return out;
+}
+
+Status CheckIndexModel(Store* store, const std::string& repository, const Embedder& embedder) {
+  RepositoryStats stats;
+  if (Status s = store->GetStats(repository, &stats); !s.ok()) return s;
+  if (stats.model_id.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("repository {} has no vectors (it was indexed with --no-embed): re-index it "
+                    "with a model, or search it lexically",
+                    repository));
+  }
+  if (stats.model_id != embedder.model_id() || stats.embedding_dim != embedder.dim()) {
+    return Status::InvalidArgument(fmt::format(
+        "repository {} was embedded with model {} ({}-d), not {} ({}-d): use the same --model "
+        "as when it was indexed, or re-index it with this one",
+        repository, stats.model_id, stats.embedding_dim, embedder.model_id(), embedder.dim()));
+  }
+  return Status::Ok();
 }
 
 }  // namespace semdex

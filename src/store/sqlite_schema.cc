@@ -141,6 +141,14 @@ CREATE TABLE runs (
 CREATE INDEX runs_by_repository ON runs (repository, finished_at);
 )sql";
 
+// Version 2: the dimension of a repository's vectors next to its model id, so that a reader
+// knows what a query must be embedded with (and that it is the same model) before it reads a
+// vector.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE repositories ADD COLUMN embedding_dim INTEGER;
+ALTER TABLE runs ADD COLUMN embedding_dim INTEGER;
+)sql";
+
 struct Migration {
   int64_t version;
   std::string_view sql;
@@ -149,6 +157,7 @@ struct Migration {
 // Append only: a released migration never changes, a new schema is a new entry.
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kSchemaV2},
 };
 
 Status CheckNotNewer(int64_t version) {

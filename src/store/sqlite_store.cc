@@ -42,6 +42,15 @@ constexpr std::string_view kDeleteRepositorySql[] = {
     "DELETE FROM repositories WHERE name = ?1",
 };
 
+// An embedding dimension; 0 (no vectors) is stored as NULL.
+void BindDim(SqliteStatement* statement, int index, int dim) {
+  if (dim > 0) {
+    statement->BindInt64(index, dim);
+  } else {
+    statement->BindNull(index);
+  }
+}
+
 }  // namespace
 
 Status SqliteStore::Open(const std::string& path, const StoreOptions& options,
@@ -270,8 +279,8 @@ Status SqliteStore::BeginRun(const RunRecord& run, int64_t* run_id) {
 Status SqliteStore::BeginRunRows(const RunRecord& run, const std::string& now, int64_t* run_id) {
   SqliteStatement insert;
   if (Status s = db_->Prepare(
-          "INSERT INTO runs (repository, root_path, mode, workers, embed, model_id, started_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+          "INSERT INTO runs (repository, root_path, mode, workers, embed, model_id, started_at, "
+          "embedding_dim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
           &insert);
       !s.ok()) {
     return s;
@@ -283,14 +292,16 @@ Status SqliteStore::BeginRunRows(const RunRecord& run, const std::string& now, i
   insert.BindInt64(5, run.embed ? 1 : 0);
   insert.BindTextOrNull(6, run.model_id);
   insert.BindText(7, now);
+  BindDim(&insert, 8, run.embedding_dim);
   if (Status s = insert.Run(); !s.ok()) return s;
   *run_id = sqlite3_last_insert_rowid(db_->handle());
 
   // The repository's root and model are those of its latest run.
   SqliteStatement repo;
-  if (Status s = db_->Prepare("INSERT INTO repositories (name, root_path, created_at, model_id) "
-                              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET "
-                              "root_path = excluded.root_path, model_id = excluded.model_id",
+  if (Status s = db_->Prepare("INSERT INTO repositories (name, root_path, created_at, model_id, "
+                              "embedding_dim) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO "
+                              "UPDATE SET root_path = excluded.root_path, model_id = "
+                              "excluded.model_id, embedding_dim = excluded.embedding_dim",
                               &repo);
       !s.ok()) {
     return s;
@@ -299,6 +310,7 @@ Status SqliteStore::BeginRunRows(const RunRecord& run, const std::string& now, i
   repo.BindTextOrNull(2, run.root_path);
   repo.BindText(3, now);
   repo.BindTextOrNull(4, run.model_id);
+  BindDim(&repo, 5, run.embedding_dim);
   return repo.Run();
 }
 

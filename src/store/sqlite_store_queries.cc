@@ -43,11 +43,14 @@ Status SqliteStore::GetStats(std::string_view repository, RepositoryStats* out) 
 
 Status SqliteStore::ReadStats(std::string_view repository, RepositoryStats* out, bool* found) {
   SqliteDb* db = db_.get();
-  Status s = ForEachRow(db, "SELECT root_path, model_id FROM repositories WHERE name = ?1",
+  Status s = ForEachRow(db,
+                        "SELECT root_path, model_id, COALESCE(embedding_dim, 0) FROM repositories "
+                        "WHERE name = ?1",
                         repository, [&](const SqliteStatement& row) {
                           *found = true;
                           out->root_path = row.ColumnText(0);
                           out->model_id = row.ColumnText(1);
+                          out->embedding_dim = static_cast<int>(row.ColumnInt64(2));
                         });
   if (s.ok()) {
     s = ForEachRow(db, "SELECT status, COUNT(*) FROM files WHERE repository = ?1 GROUP BY status",

@@ -64,7 +64,8 @@ struct RunRecord {
   std::string mode;  // "sequential" or "parallel"
   int workers = 1;
   bool embed = false;
-  std::string model_id;  // "" with --no-embed
+  std::string model_id;   // "" with --no-embed
+  int embedding_dim = 0;  // 0 with --no-embed
 };
 
 struct RepositoryStats {
@@ -76,7 +77,8 @@ struct RepositoryStats {
   int64_t chunks = 0;
   std::map<std::string, int64_t> chunks_by_type;
   std::map<std::string, int64_t> chunks_by_language;
-  std::string model_id;
+  std::string model_id;  // the model of the vectors in embedding_code; "" when none
+  int embedding_dim = 0;
   std::string last_run_json;  // the last finished run's summary, "" if none
   std::string last_run_at;    // ISO-8601 UTC
 };

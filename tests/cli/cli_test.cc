@@ -1,6 +1,12 @@
 // End-to-end tests of the semdex binary: flags, exit codes, output formats.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -133,10 +139,84 @@ TEST_F(CliTest, InputAndUsageErrorsExitTwoWithAClearMessage) {
   EXPECT_EQ(pg.err.find("secret"), std::string::npos) << pg.err;
 }
 
-TEST_F(CliTest, EmbeddingWithoutTheEngineIsAClearError) {
-  auto r = RunCommand(Index(""));
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--no-embed"), std::string::npos) << r.err;
+TEST_F(CliTest, IndexEmbedsWithTheDefaultModelAndRecordsIt) {
+  auto r = RunCommand(Index("--json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["embedding"]["model"], "use-lite-en@0.2.0");
+  EXPECT_EQ(summary["embedding"]["dim"], 512);
+  EXPECT_EQ(summary["embedding"]["chunks"], summary["total_chunks"]);
+  EXPECT_GT(summary["embedding"]["tokens"].get<int64_t>(), 0);
+  // Every chunk has a 512-float vector of unit length.
+  auto rows = QueryRows(db_ / "index.db",
+                        "SELECT COUNT(*), MIN(length(embedding_code)), MAX(length(embedding_code)) "
+                        "FROM code_chunks");
+  EXPECT_EQ(rows, std::vector<std::string>{summary["total_chunks"].dump() + "|2048|2048"});
+  auto stats = RunCommand(kSemdex + " stats --json --db " + Quote(db_ / "index.db"));
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  auto repo = nlohmann::json::parse(stats.out)["repositories"][0];
+  EXPECT_EQ(repo["model"], "use-lite-en@0.2.0");
+  EXPECT_EQ(repo["embedding_dim"], 512);
+  auto text = RunCommand(Index(""));
+  EXPECT_NE(text.out.find("Embedded chunks: "), std::string::npos) << text.out;
+}
+
+TEST_F(CliTest, AModelThatCannotLoadStopsTheRunBeforeAnythingIsWritten) {
+  auto missing = RunCommand(Index("--model /nonexistent/model-dir"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("/nonexistent/model-dir"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("--no-embed"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(db_ / "index.db"));
+  auto precision = RunCommand(Index("--precision fp64"));
+  EXPECT_EQ(precision.exit_code, 2);
+  EXPECT_NE(precision.err.find("fp64"), std::string::npos) << precision.err;
+  auto both = RunCommand(Index("--no-embed --model default"));
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
+}
+
+// Runs `args` (argv[0] a path) with stdout and stderr to /dev/null; returns the exit code and
+// sets *max_rss_kb to the process's peak resident set.
+int RunAndMeasure(const std::vector<std::string>& args, long* max_rss_kb) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  if (pid < 0 || ::wait4(pid, &status, 0, &usage) != pid) return -1;
+  *max_rss_kb = usage.ru_maxrss;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Issue 3: one copy of the model for all workers, and a bounded number of embedding calls at
+// once: peak RSS with --workers 8 within 1.15x of --workers 1 on the same corpus.
+TEST(CliMemoryTest, PeakRssWithEightWorkersIsWithinFifteenPercentOfOne) {
+  const std::string src =
+      std::string(SEMDEX_NPM_CACHE_DIR) + "/rxjs-7.8.2/package/src/internal/observable";
+  ASSERT_TRUE(std::filesystem::is_directory(src)) << src << " missing: run scripts/setup.sh";
+  TempDir db;
+  long rss[2] = {0, 0};
+  const char* workers[2] = {"1", "8"};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(RunAndMeasure({kSemdex, "index", src, "--db", db / (std::string(workers[i]) + ".db"),
+                             "--workers", workers[i], "--json"},
+                            &rss[i]),
+              0);
+  }
+  EXPECT_EQ(QueryRows(db / "1.db", "SELECT COUNT(*) FROM code_chunks WHERE embedding_code IS NULL"),
+            std::vector<std::string>{"0"});
+  const double ratio = static_cast<double>(rss[1]) / static_cast<double>(rss[0]);
+  std::printf("peak RSS: --workers 1 %ld KB, --workers 8 %ld KB (%.3fx)\n", rss[0], rss[1], ratio);
+  EXPECT_LE(ratio, 1.15) << rss[0] << " KB vs " << rss[1] << " KB";
 }
 
 TEST_F(CliTest, ProgressBarOnATerminal) {
@@ -152,7 +232,7 @@ TEST_F(CliTest, HelpListsTheContractFlags) {
   auto r = RunCommand(kSemdex + " index --help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* flag : {"--repository", "--workers", "--sequential", "--verbose", "--db",
-                           "--no-embed", "--full", "--json"}) {
+                           "--no-embed", "--model", "--precision", "--full", "--json"}) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   }
 }

@@ -71,6 +71,37 @@ TEST(OpenStoreTest, ReopenKeepsDataAndDoesNotMigrateAgain) {
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM code_chunks"), 3);
 }
 
+// An index made by a semdex of schema version 1 (no embedding_dim columns) is upgraded in place
+// on open, its rows kept, and the new columns work.
+TEST(OpenStoreTest, UpgradesAVersionOneIndexKeepingItsRows) {
+  TempDir dir;
+  const std::string db = dir.File("index.db");
+  {
+    std::unique_ptr<Store> store = OpenIndex(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->WriteFile(MakeFile("r", "a.ts", 3)).ok());
+  }
+  {
+    RawDb raw(db);
+    raw.Exec(
+        "ALTER TABLE repositories DROP COLUMN embedding_dim; ALTER TABLE runs DROP COLUMN "
+        "embedding_dim; DELETE FROM schema_version WHERE version > 1");
+  }
+  std::unique_ptr<Store> store = OpenIndex(db);
+  ASSERT_NE(store, nullptr);
+  RunRecord run{"r", "/src/r", "sequential", 1, true, "m@1", 16};
+  int64_t run_id = 0;
+  ASSERT_TRUE(store->BeginRun(run, &run_id).ok());
+  RepositoryStats stats;
+  ASSERT_TRUE(store->GetStats("r", &stats).ok());
+  EXPECT_EQ(stats.chunks, 3);
+  EXPECT_EQ(stats.model_id, "m@1");
+  EXPECT_EQ(stats.embedding_dim, 16);
+  RawDb raw(db);
+  EXPECT_EQ(raw.Int("SELECT MAX(version) FROM schema_version"), LatestSchemaVersion());
+  EXPECT_EQ(raw.Int("SELECT embedding_dim FROM runs"), 16);
+}
+
 TEST(OpenStoreTest, UsesWalJournal) {
   TempDir dir;
   const std::string db = dir.File("index.db");

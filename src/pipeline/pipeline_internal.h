@@ -1,0 +1,92 @@
+// pipeline_internal: the pieces RunIndex is made of. Internal to src/pipeline/ (and its tests).
+//
+// A file goes: ProcessFile (read, classify, parse, rows; on a worker) -> a Group (files taken in
+// scan order, closed by GroupBuilder's deterministic rule) -> EmbedGroup (one Embed() call for
+// all the group's chunks; on a worker) -> the writer, which commits each file of the group in its
+// own transaction. Because groups depend only on the scan order and the files' contents, every
+// mode (--sequential, any --workers) makes the same Embed() calls with the same texts, so the
+// vectors, like every other row, are bit for bit the same.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "embed/embed.h"
+#include "pipeline/pipeline.h"
+
+namespace semdex {
+
+using PipelineClock = std::chrono::steady_clock;
+
+// Everything a worker learnt about one file; the writer turns it into rows or a problem record.
+struct FileResult {
+  size_t index = 0;  // in the scan's file list
+  FileEvent::Kind kind = FileEvent::Kind::kIndexed;
+  FileRow row;  // kIndexed
+  SkipReason skip_reason = SkipReason::kUnreadable;
+  std::string message;  // kFailed: error; kSkipped: detail
+  int syntax_errors = 0;
+  uint64_t bytes = 0;
+  // kIndexed with an embedder: the tokens the model is fed for each chunk (CountTokens), 0 when
+  // the count failed (Embed() then reports why).
+  std::vector<uint32_t> chunk_tokens;
+  PipelineClock::time_point started;
+};
+
+// Read, classify, parse, build rows and (with an embedder) count each chunk's tokens for one
+// file. Never throws.
+FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions& options,
+                       const std::string& repository, Parser* parser);
+
+// The text a chunk's vector is made from: its source code, or, when that is blank, its qualified
+// name (else name, else kind), so that every chunk of an indexed file gets a vector.
+std::string_view EmbedText(const ChunkRow& chunk);
+
+// Consecutive files (in scan order) whose chunks are embedded by one Embed() call.
+struct Group {
+  std::vector<FileResult> files;  // in scan order
+  uint64_t tokens = 0;            // sum of the files' chunk_tokens
+};
+
+// Forms groups from files fed in scan order. A group closes when its tokens reach
+// `token_budget`, when it holds `max_files` files, or at the last file; without an embedder
+// (token_budget 0) every file is a group of its own. The rule sees only the files' order and
+// token counts, never timing.
+class GroupBuilder {
+ public:
+  GroupBuilder(uint64_t token_budget, size_t max_files, size_t total_files)
+      : token_budget_(token_budget),
+        max_files_(max_files == 0 ? 1 : max_files),
+        remaining_(total_files) {}
+
+  // Adds the next file in scan order; returns true when that closed the group, which Take()
+  // then hands out.
+  bool Add(FileResult file);
+  Group Take();
+
+ private:
+  uint64_t token_budget_;
+  size_t max_files_;
+  size_t remaining_;
+  Group open_;
+};
+
+// What embedding one group cost; summed into IndexSummary::embedding.
+struct EmbedCounts {
+  int64_t chunks = 0;
+  int64_t tokens = 0;
+  int64_t calls = 0;
+  double seconds = 0;
+};
+
+// Fills every chunk's embedding_code of the group's indexed files with one Embed() call (texts
+// sorted by token count, so models that pad waste little). If that call rejects a text
+// (InvalidArgument), each file is embedded on its own and the files whose texts are rejected are
+// marked failed; any other error (a model or endpoint failure) marks every indexed file of the
+// group failed with that error. Deterministic: the same group gives the same calls and vectors.
+void EmbedGroup(const Embedder& embedder, Group* group, EmbedCounts* counts);
+
+}  // namespace semdex

@@ -1,0 +1,109 @@
+// ProcessFile: one file from disk to rows (and token counts), on whichever thread runs it.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+
+#include "pipeline/pipeline_internal.h"
+
+namespace semdex {
+namespace {
+
+// Reads a whole file. Fails with the OS error text.
+Status ReadFile(const std::string& path, std::string* out, struct stat* st) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(std::strerror(errno));
+  Status status;
+  if (::fstat(fd, st) != 0) {
+    status = Status::IoError(std::strerror(errno));
+  } else if (!S_ISREG(st->st_mode)) {
+    status = Status::IoError("not a regular file");
+  } else {
+    out->resize(static_cast<size_t>(st->st_size));
+    size_t got = 0;
+    while (got < out->size()) {
+      ssize_t n = ::read(fd, out->data() + got, out->size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = Status::IoError(std::strerror(errno));
+        break;
+      }
+      if (n == 0) break;  // file shrank while we read it
+      got += static_cast<size_t>(n);
+    }
+    out->resize(got);
+  }
+  ::close(fd);
+  return status;
+}
+
+void MarkSkipped(FileResult* r, SkipReason reason, std::string detail) {
+  r->kind = FileEvent::Kind::kSkipped;
+  r->skip_reason = reason;
+  r->message = std::move(detail);
+}
+
+// Read, classify, parse and build rows for one file. Never throws.
+}  // namespace
+
+FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions& options,
+                       const std::string& repository, Parser* parser) {
+  FileResult r;
+  r.index = index;
+  r.started = PipelineClock::now();
+  try {
+    std::string content;
+    struct stat st {};
+    if (Status s = ReadFile(file.abs_path, &content, &st); !s.ok()) {
+      MarkSkipped(&r, SkipReason::kUnreadable, s.message());
+      return r;
+    }
+    r.bytes = content.size();
+    if (content.size() > options.scan.max_file_bytes) {
+      MarkSkipped(&r, SkipReason::kTooLarge,
+                  fmt::format("{} bytes > {} limit", content.size(), options.scan.max_file_bytes));
+      return r;
+    }
+    std::string detail;
+    if (auto reason = ClassifyContent(file.path, content, &detail)) {
+      MarkSkipped(&r, *reason, std::move(detail));
+      return r;
+    }
+    std::string hash = Xxh3Hex(content);
+    bool repaired = !IsValidUtf8(content);
+    if (repaired) content = SanitizeUtf8(content);
+
+    ParsedFile parsed;
+    if (Status s = parser->Parse(file.path, file.language, content, options.parse, &parsed);
+        !s.ok()) {
+      r.kind = FileEvent::Kind::kFailed;
+      r.message = s.ToString();
+      return r;
+    }
+    ScannedFile current = file;
+    current.size_bytes = static_cast<uint64_t>(st.st_size);
+    current.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    r.syntax_errors = parsed.syntax_error_count;
+    r.row = MakeFileRow(repository, current, hash, repaired, parsed);
+    if (options.embedder != nullptr) {
+      r.chunk_tokens.reserve(r.row.chunks.size());
+      for (const ChunkRow& chunk : r.row.chunks) {
+        size_t tokens = 0;
+        if (!options.embedder->CountTokens(EmbedText(chunk), &tokens).ok()) tokens = 0;
+        r.chunk_tokens.push_back(static_cast<uint32_t>(std::min<size_t>(tokens, UINT32_MAX)));
+      }
+    }
+  } catch (const std::exception& e) {
+    r.kind = FileEvent::Kind::kFailed;
+    r.message = fmt::format("internal error: {}", e.what());
+  }
+  return r;
+}
+
+}  // namespace semdex
