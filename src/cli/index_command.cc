@@ -47,7 +47,7 @@ int RunIndexCommand(const IndexFlags& flags) {
       fmt::print(stderr,
                  "semdex index: error: cannot load the embedding model \"{}\": {}\n(use "
                  "--model to choose another, or --no-embed for a lexical and graph index)\n",
-                 flags.model, s.ToString());
+                 DisplayModelSpec(flags.model), s.ToString());
       return 2;
     }
   }

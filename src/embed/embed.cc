@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "embed/hf_embedder.h"
+#include "embed/remote_embedder.h"
 #include "embed/use_lite_embedder.h"
 
 namespace semdex {
@@ -44,6 +46,18 @@ Status ParsePrecision(std::string_view name, Precision* out) {
                                  "\" (expected fp32, int8 or bf16)");
 }
 
+std::string DisplayModelSpec(const std::string& spec) {
+  const size_t scheme = spec.find("://");
+  if (scheme == std::string::npos || !(spec.starts_with("http") || spec.starts_with("https"))) {
+    return spec;
+  }
+  const size_t host = scheme + 3;
+  const size_t end = spec.find_first_of("/?#", host);
+  const size_t at = spec.rfind('@', end == std::string::npos ? spec.size() : end);
+  if (at == std::string::npos || at < host) return spec;
+  return spec.substr(0, host) + spec.substr(at + 1);
+}
+
 std::string DefaultModelRoot() {
   const char* env = std::getenv("SEMDEX_MODEL_DIR");
   if (env != nullptr && env[0] != '\0') return env;
@@ -65,7 +79,7 @@ Status LoadEmbedder(const std::string& spec, const EmbedderOptions& options,
     return UseLiteEmbedder::Load(dir.string(), /*require_pinned=*/true, options, out);
   }
   if (spec.starts_with("http://") || spec.starts_with("https://")) {
-    return Status::Unsupported("remote embedding endpoints are not supported yet: " + spec);
+    return RemoteEmbedder::Load(spec, options, out);
   }
   std::error_code ec;
   if (!fs::is_directory(spec, ec)) {
@@ -78,12 +92,11 @@ Status LoadEmbedder(const std::string& spec, const EmbedderOptions& options,
     }
   }
   if (IsFile(fs::path(spec) / "config.json")) {
-    return Status::Unsupported("model directory " + spec +
-                               " looks like a Hugging Face model (config.json); only the "
-                               "TensorFlow.js USE Lite layout is supported yet");
+    return HfEmbedder::Load(spec, options, out);
   }
   return Status::NotFound("model directory " + spec +
-                          " holds no model.json (TensorFlow.js USE Lite export)");
+                          " holds no model.json (TensorFlow.js USE Lite export) nor "
+                          "config.json (Hugging Face encoder)");
 }
 
 }  // namespace semdex

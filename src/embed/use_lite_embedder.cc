@@ -39,18 +39,18 @@ void Normalize(std::vector<float>* v) {
 
 Status UseLiteEmbedder::Load(const std::string& model_dir, bool require_pinned,
                              const EmbedderOptions& options, std::unique_ptr<Embedder>* out) {
-  if (options.batch_tokens < UseLiteModel::kMaxTokens || options.intra_op_threads < 1) {
+  if (options.batch_tokens < 1 || options.intra_op_threads < 1) {
     return Status::InvalidArgument(
-        "embedder options: batch_tokens must be >= " + std::to_string(UseLiteModel::kMaxTokens) +
-        " and intra_op_threads >= 1");
+        "embedder options: batch_tokens and intra_op_threads must be >= 1");
   }
   std::unique_ptr<UseLiteEmbedder> e(new UseLiteEmbedder());
   e->options_ = options;
+  e->options_.batch_tokens = std::max(options.batch_tokens, UseLiteModel::kMaxTokens);
   std::unique_ptr<TfjsWeights> weights;
   Status st = TfjsWeights::Load(model_dir, &weights);
   if (!st.ok()) return st;
   const std::string weights_hash = Xxh3Hex(weights->bytes());
-  st = UseLiteModel::Create(std::move(weights), &e->model_);
+  st = UseLiteModel::Create(std::move(weights), options.precision, &e->model_);
   if (!st.ok()) return st;
 
   const std::string vocab_path = model_dir + "/vocab.json";
@@ -75,6 +75,10 @@ Status UseLiteEmbedder::Load(const std::string& model_dir, bool require_pinned,
                            "): corrupt files? Re-run scripts/setup.sh");
   } else {
     e->model_id_ = "use-lite-en@custom-" + Xxh3Hex(weights_hash + vocab_hash);
+  }
+  // Other precisions give other vectors: an index built with one must not be searched with another.
+  if (options.precision != Precision::kFp32) {
+    e->model_id_ += std::string("+") + PrecisionName(options.precision);
   }
   *out = std::move(e);
   return Status::Ok();

@@ -18,7 +18,8 @@ namespace semdex {
 class UseLiteEmbedder : public Embedder {
  public:
   // The id of the pinned default model; a model directory with other weights or vocabulary gets
-  // "use-lite-en@custom-<hash>".
+  // "use-lite-en@custom-<hash>". Precisions other than fp32 append "+<precision>", e.g.
+  // "use-lite-en@0.2.0+int8".
   static constexpr const char* kPinnedModelId = "use-lite-en@0.2.0";
 
   // Loads the model in `model_dir` (model.json, shards, vocab.json). With `require_pinned`, the

@@ -53,17 +53,16 @@ void LayerNorm(const float* in, int rows, int width, const float* scale, const f
   }
 }
 
-// c[r] += bias, then ReLU if asked, for rows of `width` values.
-void AddBias(float* c, int rows, int width, const float* bias, bool relu) {
+// c = max(c, 0), for n values.
+void Relu(float* c, size_t n) {
 #pragma omp parallel for schedule(static)
-  for (int r = 0; r < rows; ++r) {
-    float* y = c + static_cast<size_t>(r) * width;
-    if (relu) {
-      for (int i = 0; i < width; ++i) y[i] = std::max(0.0f, y[i] + bias[i]);
-    } else {
-      for (int i = 0; i < width; ++i) y[i] += bias[i];
-    }
-  }
+  for (size_t i = 0; i < n; ++i) c[i] = std::max(0.0f, c[i]);
+}
+
+// A Linear of `precision` on the graph's [in, out] weights.
+Status MakeLinear(const float* weights, int in, int out, const float* bias, Precision precision,
+                  std::unique_ptr<Linear>* linear) {
+  return Linear::Create(weights, /*transposed=*/false, in, out, bias, precision, linear);
 }
 
 // Softmax of each of `rows` rows of `width` values, in place.
@@ -92,43 +91,55 @@ UseLiteModel::Scratch::Scratch(int max_tokens)
       big(static_cast<size_t>(max_tokens) * kFfnWidth),
       pooled(static_cast<size_t>(max_tokens) * kDim) {}
 
-Status UseLiteModel::BindLayer(int i, Layer* l) {
+Status UseLiteModel::BindLayer(int i, Precision precision, Layer* l) {
   const TfjsWeights& w = *weights_;
   const std::string lp = LayerPrefix(i), sp = StackPrefix(i), kp = KernelPrefix(i);
   const std::string concat = "/ConcatPartitions/concat";
   const int in = l->in_width, out = l->out_width;
   const float* q_scale = nullptr;
-  Status checks[] = {
+  const float *qkv = nullptr, *qkv_bias = nullptr, *attn_out = nullptr, *attn_out_bias = nullptr;
+  const float *ffn1 = nullptr, *ffn1_bias = nullptr, *ffn2 = nullptr, *ffn2_bias = nullptr;
+  const float *proj = nullptr, *proj_bias = nullptr;
+  Status found[] = {
       w.GetFloat(lp + "layer_prepostprocess/layer_norm/layer_norm_scale" + concat, {in},
                  &l->ln1_scale),
       w.GetFloat(lp + "layer_prepostprocess/layer_norm/layer_norm_bias" + concat, {in},
                  &l->ln1_bias),
-      w.GetFloat(kp + "qkv_transform_single/kernel/part_0", {1, 1, in, 3 * in}, &l->qkv),
-      w.GetFloat(lp + "MultiheadAttention/qkv_transform_single/bias" + concat, {3 * in},
-                 &l->qkv_bias),
-      w.GetFloat(kp + "output_transform_single/kernel/part_0", {1, 1, in, out}, &l->attn_out),
+      w.GetFloat(kp + "qkv_transform_single/kernel/part_0", {1, 1, in, 3 * in}, &qkv),
+      w.GetFloat(lp + "MultiheadAttention/qkv_transform_single/bias" + concat, {3 * in}, &qkv_bias),
+      w.GetFloat(kp + "output_transform_single/kernel/part_0", {1, 1, in, out}, &attn_out),
       w.GetFloat(lp + "MultiheadAttention/output_transform_single/bias" + concat, {out},
-                 &l->attn_out_bias),
+                 &attn_out_bias),
       w.GetFloat(sp + "MultiheadAttention/mul/y", {}, &q_scale),
       w.GetFloat(lp + "FFN/layer_prepostprocess/layer_norm/layer_norm_scale" + concat, {out},
                  &l->ln2_scale),
       w.GetFloat(lp + "FFN/layer_prepostprocess/layer_norm/layer_norm_bias" + concat, {out},
                  &l->ln2_bias),
-      w.GetFloat(sp + "FFN/conv1/Tensordot/Reshape_1", {out, kFfnWidth}, &l->ffn1),
-      w.GetFloat(lp + "FFN/conv1/bias" + concat, {kFfnWidth}, &l->ffn1_bias),
-      w.GetFloat(sp + "FFN/conv2/Tensordot/Reshape_1", {kFfnWidth, out}, &l->ffn2),
-      w.GetFloat(lp + "FFN/conv2/bias" + concat, {out}, &l->ffn2_bias),
-      in == out ? Status::Ok() : w.GetFloat(lp + "dense/kernel" + concat, {in, out}, &l->proj),
-      in == out ? Status::Ok() : w.GetFloat(lp + "dense/bias" + concat, {out}, &l->proj_bias),
+      w.GetFloat(sp + "FFN/conv1/Tensordot/Reshape_1", {out, kFfnWidth}, &ffn1),
+      w.GetFloat(lp + "FFN/conv1/bias" + concat, {kFfnWidth}, &ffn1_bias),
+      w.GetFloat(sp + "FFN/conv2/Tensordot/Reshape_1", {kFfnWidth, out}, &ffn2),
+      w.GetFloat(lp + "FFN/conv2/bias" + concat, {out}, &ffn2_bias),
+      in == out ? Status::Ok() : w.GetFloat(lp + "dense/kernel" + concat, {in, out}, &proj),
+      in == out ? Status::Ok() : w.GetFloat(lp + "dense/bias" + concat, {out}, &proj_bias),
   };
-  for (const Status& st : checks) {
+  for (const Status& st : found) {
     if (!st.ok()) return st;
   }
   l->q_scale = *q_scale;
+  Status made[] = {
+      MakeLinear(qkv, in, 3 * in, qkv_bias, precision, &l->qkv),
+      MakeLinear(attn_out, in, out, attn_out_bias, precision, &l->attn_out),
+      MakeLinear(ffn1, out, kFfnWidth, ffn1_bias, precision, &l->ffn1),
+      MakeLinear(ffn2, kFfnWidth, out, ffn2_bias, precision, &l->ffn2),
+      in == out ? Status::Ok() : MakeLinear(proj, in, out, proj_bias, precision, &l->proj),
+  };
+  for (const Status& st : made) {
+    if (!st.ok()) return st;
+  }
   return Status::Ok();
 }
 
-Status UseLiteModel::Create(std::unique_ptr<TfjsWeights> weights,
+Status UseLiteModel::Create(std::unique_ptr<TfjsWeights> weights, Precision precision,
                             std::unique_ptr<UseLiteModel>* out) {
   std::unique_ptr<UseLiteModel> m(new UseLiteModel());
   m->weights_ = std::move(weights);
@@ -141,24 +152,31 @@ Status UseLiteModel::Create(std::unique_ptr<TfjsWeights> weights,
   }
   m->vocab_rows_ = static_cast<int>(emb->shape[0]);
   m->embeddings_ = w.FloatData(*emb);
-  m->layers_[0] = Layer{.in_width = kEmbedWidth, .out_width = kDim, .head_width = 64};
-  m->layers_[1] = Layer{.in_width = kDim, .out_width = kDim, .head_width = 128};
-  const float *freq = nullptr, *ln_eps = nullptr, *l2_eps = nullptr;
+  m->layers_[0].in_width = kEmbedWidth;
+  m->layers_[0].out_width = kDim;
+  m->layers_[0].head_width = 64;
+  m->layers_[1].in_width = kDim;
+  m->layers_[1].out_width = kDim;
+  m->layers_[1].head_width = 128;
+  const float *freq = nullptr, *ln_eps = nullptr, *l2_eps = nullptr, *tanh_weights = nullptr,
+              *tanh_bias = nullptr;
   Status checks[] = {
-      m->BindLayer(0, &m->layers_[0]),
-      m->BindLayer(1, &m->layers_[1]),
+      m->BindLayer(0, precision, &m->layers_[0]),
+      m->BindLayer(1, precision, &m->layers_[1]),
       w.GetFloat(kEncode + "TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1",
                  {1, kEmbedWidth / 2}, &freq),
       w.GetFloat(StackPrefix(1) + "FFN/layer_prepostprocess/layer_norm/Cast/x", {}, &ln_eps),
       w.GetFloat("module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y", {},
                  &l2_eps),
       w.GetFloat("module/Encoder_en/hidden_layers/tanh_layer_0/weights", {kDim, kDim},
-                 &m->tanh_weights_),
-      w.GetFloat("module/Encoder_en/hidden_layers/tanh_layer_0/bias", {kDim}, &m->tanh_bias_),
+                 &tanh_weights),
+      w.GetFloat("module/Encoder_en/hidden_layers/tanh_layer_0/bias", {kDim}, &tanh_bias),
   };
   for (const Status& st : checks) {
     if (!st.ok()) return st;
   }
+  Status st = MakeLinear(tanh_weights, kDim, kDim, tanh_bias, precision, &m->tanh_);
+  if (!st.ok()) return st;
   m->ln_epsilon_ = *ln_eps;
   m->l2_epsilon_ = *l2_eps;
   // timing(t) = [sin(t * f_i)] ++ [cos(t * f_i)]; the graph multiplies in float32.
@@ -205,30 +223,22 @@ Status UseLiteModel::Forward(const int32_t* ids, const std::vector<int>& lengths
 // then the identity).
 Status UseLiteModel::RunLayer(const Layer& l, const float* in, const std::vector<int>& lengths,
                               int tokens, Scratch* s) const {
-  const int w = l.in_width, o = l.out_width, f = kFfnWidth;
+  const int w = l.in_width, o = l.out_width;
   float* h = s->h.data();
   float* x = s->x.data();
   float* big = s->big.data();
   LayerNorm(in, tokens, w, l.ln1_scale, l.ln1_bias, ln_epsilon_, h);
-  Status st = Sgemm('N', tokens, 3 * w, w, 1, h, w, l.qkv, 3 * w, 0, big, 3 * w);
+  l.qkv->Apply(h, tokens, big, &s->linear);
+  Status st = Attention(l, lengths, s);  // big (q, k, v) -> h (context)
   if (!st.ok()) return st;
-  AddBias(big, tokens, 3 * w, l.qkv_bias, false);
-  st = Attention(l, lengths, s);  // big (q, k, v) -> h (context)
-  if (!st.ok()) return st;
-  if (l.proj != nullptr) {  // x = in * W_proj + b (the residual, projected to the new width)
-    st = Sgemm('N', tokens, o, w, 1, in, w, l.proj, o, 0, x, o);
-    if (!st.ok()) return st;
-    AddBias(x, tokens, o, l.proj_bias, false);
-  }
-  AddBias(x, tokens, o, l.attn_out_bias, false);
-  st = Sgemm('N', tokens, o, w, 1, h, w, l.attn_out, o, 1, x, o);
-  if (!st.ok()) return st;
+  // x = in * W_proj + b (the residual, projected to the new width), or in itself.
+  if (l.proj != nullptr) l.proj->Apply(in, tokens, x, &s->linear);
+  l.attn_out->ApplyAdd(h, tokens, x, &s->linear);
   LayerNorm(x, tokens, o, l.ln2_scale, l.ln2_bias, ln_epsilon_, h);
-  st = Sgemm('N', tokens, f, o, 1, h, o, l.ffn1, f, 0, big, f);
-  if (!st.ok()) return st;
-  AddBias(big, tokens, f, l.ffn1_bias, true);
-  AddBias(x, tokens, o, l.ffn2_bias, false);
-  return Sgemm('N', tokens, o, f, 1, big, f, l.ffn2, o, 1, x, o);
+  l.ffn1->Apply(h, tokens, big, &s->linear);
+  Relu(big, static_cast<size_t>(tokens) * kFfnWidth);
+  l.ffn2->ApplyAdd(big, tokens, x, &s->linear);
+  return Status::Ok();
 }
 
 // Multi-head self-attention within each sequence: q, k, v are the three in_width-wide column
@@ -278,14 +288,12 @@ Status UseLiteModel::PoolAndProject(const std::vector<int>& lengths, Scratch* s,
     const float inv = 1.0f / static_cast<float>(lengths[q]);
     for (int j = 0; j < kDim; ++j) p[j] *= inv;
   }
-  Status st =
-      Sgemm('N', seqs, kDim, kDim, 1, s->pooled.data(), kDim, tanh_weights_, kDim, 0, out, kDim);
-  if (!st.ok()) return st;
+  tanh_->Apply(s->pooled.data(), seqs, out, &s->linear);
   for (int q = 0; q < seqs; ++q) {
     float* y = out + static_cast<size_t>(q) * kDim;
     float sum = 0;
     for (int j = 0; j < kDim; ++j) {
-      y[j] = std::tanh(y[j] + tanh_bias_[j]);
+      y[j] = std::tanh(y[j]);
       sum += y[j] * y[j];
     }
     const float inv = 1.0f / std::sqrt(std::max(sum, l2_epsilon_));

@@ -10,8 +10,9 @@
 //   vector = L2-normalise(tanh(mean over t of x[t] * W_tanh + b)).
 //
 // Batches are packed: the token ids of several sequences lie back to back, every dense layer runs
-// as one oneDNN sgemm over all of them, and attention runs per sequence, so no padding is
-// computed and a sequence's result does not depend on its neighbours.
+// as one matrix product (a Linear, in the precision asked for) over all of them, and attention
+// runs per sequence in fp32, so no padding is computed and a sequence's result does not depend on
+// its neighbours.
 //
 // Thread-safety: immutable after Create(); Forward() may be called concurrently, each caller
 // with its own Scratch.
@@ -22,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "embed/embed.h"
+#include "embed/linear.h"
 #include "embed/tfjs_weights.h"
 #include "util/util.h"
 
@@ -44,11 +47,17 @@ class UseLiteModel {
     friend class UseLiteModel;
     int max_tokens_;
     std::vector<float> x0, x, h, big, pooled;
+    LinearScratch linear;
   };
 
-  // Binds the weights of a TF.js export of USE Lite; ParseError naming model.json and the weight
-  // when one is missing or misshapen.
-  static Status Create(std::unique_ptr<TfjsWeights> weights, std::unique_ptr<UseLiteModel>* out);
+  // Binds the weights of a TF.js export of USE Lite, its dense layers in `precision`; ParseError
+  // naming model.json and the weight when one is missing or misshapen, Unsupported when the CPU
+  // cannot run `precision`.
+  static Status Create(std::unique_ptr<TfjsWeights> weights, Precision precision,
+                       std::unique_ptr<UseLiteModel>* out);
+  static Status Create(std::unique_ptr<TfjsWeights> weights, std::unique_ptr<UseLiteModel>* out) {
+    return Create(std::move(weights), Precision::kFp32, out);
+  }
 
   // Rows of the token embedding table: ids must be below this.
   int vocab_rows() const { return vocab_rows_; }
@@ -69,23 +78,18 @@ class UseLiteModel {
     float q_scale = 0;
     const float* ln1_scale = nullptr;
     const float* ln1_bias = nullptr;
-    const float* qkv = nullptr;  // [in, 3 * in]: q, k, v column blocks, each split into heads
-    const float* qkv_bias = nullptr;
-    const float* attn_out = nullptr;  // [in, out]
-    const float* attn_out_bias = nullptr;
-    const float* proj = nullptr;  // [in, out]: layer 0's residual projection, else nullptr
-    const float* proj_bias = nullptr;
+    std::unique_ptr<Linear> qkv;       // in -> 3 * in: q, k, v column blocks, each split into heads
+    std::unique_ptr<Linear> attn_out;  // in -> out
+    std::unique_ptr<Linear> proj;      // in -> out: layer 0's residual projection, else nullptr
     const float* ln2_scale = nullptr;
     const float* ln2_bias = nullptr;
-    const float* ffn1 = nullptr;  // [out, kFfnWidth]
-    const float* ffn1_bias = nullptr;
-    const float* ffn2 = nullptr;  // [kFfnWidth, out]
-    const float* ffn2_bias = nullptr;
+    std::unique_ptr<Linear> ffn1;  // out -> kFfnWidth
+    std::unique_ptr<Linear> ffn2;  // kFfnWidth -> out
   };
   static constexpr int kHeads = 4;
 
   UseLiteModel() = default;
-  Status BindLayer(int index, Layer* layer);
+  Status BindLayer(int index, Precision precision, Layer* layer);
   Status RunLayer(const Layer& layer, const float* in, const std::vector<int>& lengths, int tokens,
                   Scratch* s) const;
   Status Attention(const Layer& layer, const std::vector<int>& lengths, Scratch* s) const;
@@ -98,7 +102,7 @@ class UseLiteModel {
   Layer layers_[2];
   float ln_epsilon_ = 0;
   float l2_epsilon_ = 0;
-  const float *tanh_weights_ = nullptr, *tanh_bias_ = nullptr;
+  std::unique_ptr<Linear> tanh_;  // kDim -> kDim, before the tanh
 };
 
 }  // namespace semdex

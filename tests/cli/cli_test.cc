@@ -167,6 +167,12 @@ TEST_F(CliTest, AModelThatCannotLoadStopsTheRunBeforeAnythingIsWritten) {
   EXPECT_NE(missing.err.find("/nonexistent/model-dir"), std::string::npos) << missing.err;
   EXPECT_NE(missing.err.find("--no-embed"), std::string::npos) << missing.err;
   EXPECT_FALSE(std::filesystem::exists(db_ / "index.db"));
+  // An endpoint nobody answers: the probe fails at load, naming the URL, before any write.
+  auto remote = RunCommand(Index("--model http://user:hunter2@127.0.0.1:9/v1"));
+  EXPECT_EQ(remote.exit_code, 2);
+  EXPECT_NE(remote.err.find("127.0.0.1:9/v1/embeddings"), std::string::npos) << remote.err;
+  EXPECT_EQ(remote.err.find("hunter2"), std::string::npos) << remote.err;
+  EXPECT_FALSE(std::filesystem::exists(db_ / "index.db"));
   auto precision = RunCommand(Index("--precision fp64"));
   EXPECT_EQ(precision.exit_code, 2);
   EXPECT_NE(precision.err.find("fp64"), std::string::npos) << precision.err;

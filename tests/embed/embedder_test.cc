@@ -234,12 +234,30 @@ TEST(EmbedderTest, RaisedByteLimitEmbedsALargeText) {
 
 TEST(EmbedderTest, RejectsBadOptions) {
   std::unique_ptr<Embedder> e;
-  EmbedderOptions small_batch;
-  small_batch.batch_tokens = 64;
-  EXPECT_EQ(LoadEmbedder("default", small_batch, &e).code(), Status::Code::kInvalidArgument);
+  EmbedderOptions no_batch;
+  no_batch.batch_tokens = 0;
+  EXPECT_EQ(LoadEmbedder("default", no_batch, &e).code(), Status::Code::kInvalidArgument);
   EmbedderOptions no_threads;
   no_threads.intra_op_threads = 0;
   EXPECT_EQ(LoadEmbedder("default", no_threads, &e).code(), Status::Code::kInvalidArgument);
+}
+
+// A pass smaller than one window is raised to one window: a 300-token text still embeds, and
+// gives the same vector as with the default batch.
+TEST(EmbedderTest, BatchSmallerThanAWindowIsRaisedToOne) {
+  EmbedderOptions small_batch;
+  small_batch.batch_tokens = 16;
+  std::unique_ptr<Embedder> small, normal;
+  ASSERT_TRUE(LoadEmbedder("default", small_batch, &small).ok());
+  ASSERT_TRUE(LoadEmbedder("default", EmbedderOptions(), &normal).ok());
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "subscribe to the observable and map each value ";
+  std::vector<std::vector<float>> a, b;
+  ASSERT_TRUE(small->Embed({text}, &a).ok());
+  ASSERT_TRUE(normal->Embed({text}, &b).ok());
+  double dot = 0;
+  for (size_t i = 0; i < a[0].size(); ++i) dot += static_cast<double>(a[0][i]) * b[0][i];
+  EXPECT_GT(dot, 0.99999);
 }
 
 }  // namespace

@@ -66,14 +66,25 @@ TEST(ModelFilesTest, UnknownSpecsAndLayouts) {
   fs::create_directories(tmp / "empty");
   ExpectError(Load(tmp / "empty"), Status::Code::kNotFound, "holds no model.json");
   WriteFile(tmp / "hf/config.json", "{\"architectures\": [\"JinaBertForMaskedLM\"]}");
-  ExpectError(Load(tmp / "hf"), Status::Code::kUnsupported, "config.json");
-  ExpectError(Load("http://127.0.0.1:8080/v1"), Status::Code::kUnsupported, "remote");
+  ExpectError(Load(tmp / "hf"), Status::Code::kParseError, "hidden_size");
+  WriteFile(tmp / "gpt/config.json", "{\"architectures\": [\"GPT2LMHeadModel\"]}");
+  ExpectError(Load(tmp / "gpt"), Status::Code::kUnsupported, "GPT2LMHeadModel");
+  // Nothing listens on the discard port: the probe request fails, naming the endpoint.
+  ExpectError(Load("http://127.0.0.1:9/v1"), Status::Code::kIoError, "127.0.0.1:9/v1/embeddings");
   EmbedderOptions elsewhere;
   elsewhere.model_root = tmp / "empty";
   ExpectError(Load("default", nullptr, elsewhere), Status::Code::kNotFound, "scripts/setup.sh");
   // A package directory (with dist/ inside) is accepted too.
   LinkedModel(tmp / "pkg/dist");
   EXPECT_TRUE(Load(tmp / "pkg").ok());
+}
+
+TEST(ModelFilesTest, DisplayModelSpecDropsUrlCredentials) {
+  EXPECT_EQ(DisplayModelSpec("http://u:pw@host:8080/v1#m"), "http://host:8080/v1#m");
+  EXPECT_EQ(DisplayModelSpec("https://token@host/v1/embeddings"), "https://host/v1/embeddings");
+  EXPECT_EQ(DisplayModelSpec("http://host/v1?x=a@b"), "http://host/v1?x=a@b");
+  EXPECT_EQ(DisplayModelSpec("/models/jina@v2"), "/models/jina@v2");
+  EXPECT_EQ(DisplayModelSpec("default"), "default");
 }
 
 TEST(ModelFilesTest, ManifestErrorsNameModelJson) {
