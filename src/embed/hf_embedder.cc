@@ -1,35 +1,13 @@
 #include "embed/hf_embedder.h"
 
-#include <omp.h>
-
 #include <cmath>
 #include <filesystem>
 
 #include "embed/model_file.h"
+#include "embed/text_windows.h"
 
 namespace semdex {
 namespace {
-
-// Restores the calling thread's OpenMP thread count when it goes out of scope.
-class ScopedOmpThreads {
- public:
-  explicit ScopedOmpThreads(int threads) : saved_(omp_get_max_threads()) {
-    omp_set_num_threads(threads);
-  }
-  ~ScopedOmpThreads() { omp_set_num_threads(saved_); }
-  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
-  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
-
- private:
-  int saved_;
-};
-
-void Normalize(std::vector<float>* v) {
-  double sum = 0;
-  for (float x : *v) sum += static_cast<double>(x) * x;
-  const float inv = sum > 0 ? static_cast<float>(1.0 / std::sqrt(sum)) : 0.0f;
-  for (float& x : *v) x *= inv;
-}
 
 bool IsFile(const std::string& path) {
   std::error_code ec;
@@ -104,14 +82,8 @@ Status HfEmbedder::Load(const std::string& dir, const EmbedderOptions& options,
 }
 
 Status HfEmbedder::Tokenize(std::string_view text, size_t index, std::vector<int32_t>* ids) const {
+  if (Status st = CheckEmbedText(text, index, options_.max_text_bytes); !st.ok()) return st;
   const std::string which = "text " + std::to_string(index);
-  if (text.empty()) return Status::InvalidArgument(which + " is empty: nothing to embed");
-  if (text.size() > options_.max_text_bytes) {
-    return Status::InvalidArgument(which + " has " + std::to_string(text.size()) +
-                                   " bytes, more than the limit of " +
-                                   std::to_string(options_.max_text_bytes));
-  }
-  if (!IsValidUtf8(text)) return Status::InvalidArgument(which + " is not valid UTF-8");
   ids->clear();
   tokenizer_->Encode(text, ids);
   if (ids->empty()) return Status::InvalidArgument(which + " is blank: nothing to embed");
@@ -136,35 +108,19 @@ Status HfEmbedder::Embed(const std::vector<std::string_view>& texts,
                          std::vector<std::vector<float>>* out) const {
   out->clear();
   std::vector<std::vector<int32_t>> ids(texts.size());
-  std::vector<Window> windows;
-  std::vector<size_t> windows_of(texts.size());
+  std::vector<TextWindow> windows;
+  const size_t room =
+      static_cast<size_t>(max_tokens_) - tokenizer_->prefix().size() - tokenizer_->suffix().size();
   for (size_t i = 0; i < texts.size(); ++i) {
     Status st = Tokenize(texts[i], i, &ids[i]);
     if (!st.ok()) return st;
-    // The fewest windows that fit, their lengths differing by at most one.
-    const size_t n = ids[i].size(), k = WindowCount(n);
-    size_t start = 0;
-    for (size_t w = 0; w < k; ++w) {
-      const size_t len = n / k + (w < n % k ? 1 : 0);
-      windows.push_back(Window{i, start, static_cast<int>(len)});
-      start += len;
-    }
-    windows_of[i] = k;
+    AppendWindows(i, ids[i].size(), room, &windows);
   }
   const size_t dim = static_cast<size_t>(this->dim());
   std::vector<float> vectors(windows.size() * dim);
   Status st = RunWindows(ids, windows, &vectors);
   if (!st.ok()) return st;
-  // A text's vector: its window's, or the token-weighted mean of its windows', renormalised.
-  std::vector<std::vector<float>> result(texts.size(), std::vector<float>(dim, 0.0f));
-  for (size_t w = 0; w < windows.size(); ++w) {
-    std::vector<float>& r = result[windows[w].text];
-    const float weight = windows_of[windows[w].text] == 1 ? 1.0f : windows[w].length;
-    for (size_t j = 0; j < dim; ++j) r[j] += weight * vectors[w * dim + j];
-  }
-  for (size_t i = 0; i < texts.size(); ++i) {
-    if (windows_of[i] > 1) Normalize(&result[i]);
-  }
+  std::vector<std::vector<float>> result = PoolWindows(windows, vectors.data(), dim, texts.size());
   *out = std::move(result);
   return Status::Ok();
 }
@@ -172,7 +128,7 @@ Status HfEmbedder::Embed(const std::vector<std::string_view>& texts,
 // Runs the windows, each wrapped in the special tokens, in packed passes of up to
 // options_.batch_tokens tokens.
 Status HfEmbedder::RunWindows(const std::vector<std::vector<int32_t>>& ids,
-                              const std::vector<Window>& windows,
+                              const std::vector<TextWindow>& windows,
                               std::vector<float>* vectors) const {
   if (windows.empty()) return Status::Ok();
   ScopedOmpThreads threads(options_.intra_op_threads);

@@ -12,6 +12,7 @@
 #include "embed/embed.h"
 #include "embed/hf_encoder.h"
 #include "embed/hf_tokenizer.h"
+#include "embed/text_windows.h"
 
 namespace semdex {
 
@@ -38,18 +39,13 @@ class HfEmbedder : public Embedder {
   const HfTokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
-  struct Window {
-    size_t text;   // index into the texts of the call
-    size_t start;  // first content token, within the text's ids
-    int length;    // content tokens (special tokens not counted)
-  };
   HfEmbedder() = default;
   // The windows of a text of `n` content tokens (n >= 1).
   size_t WindowCount(size_t n) const;
   std::unique_ptr<HfEncoderModel::Scratch> AcquireScratch() const;
   void ReleaseScratch(std::unique_ptr<HfEncoderModel::Scratch> scratch) const;
   Status RunWindows(const std::vector<std::vector<int32_t>>& ids,
-                    const std::vector<Window>& windows, std::vector<float>* vectors) const;
+                    const std::vector<TextWindow>& windows, std::vector<float>* vectors) const;
 
   EmbedderOptions options_;
   std::string model_id_;

@@ -15,6 +15,8 @@
 #include <random>
 #include <thread>
 
+#include "embed/text_windows.h"
+
 namespace semdex {
 namespace {
 
@@ -315,15 +317,7 @@ Status RemoteEmbedder::Load(const std::string& url, const EmbedderOptions& optio
 }
 
 Status RemoteEmbedder::CheckText(std::string_view text, size_t index) const {
-  const std::string which = "text " + std::to_string(index);
-  if (text.empty()) return Status::InvalidArgument(which + " is empty: nothing to embed");
-  if (text.size() > options_.max_text_bytes) {
-    return Status::InvalidArgument(which + " has " + std::to_string(text.size()) +
-                                   " bytes, more than the limit of " +
-                                   std::to_string(options_.max_text_bytes));
-  }
-  if (!IsValidUtf8(text)) return Status::InvalidArgument(which + " is not valid UTF-8");
-  return Status::Ok();
+  return CheckEmbedText(text, index, options_.max_text_bytes);
 }
 
 Status RemoteEmbedder::CountTokens(std::string_view text, size_t* count) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "embed/embed.h"
+#include "embed/text_windows.h"
 #include "embed/unigram_tokenizer.h"
 #include "embed/use_lite_model.h"
 
@@ -39,16 +40,11 @@ class UseLiteEmbedder : public Embedder {
   Status Tokenize(std::string_view text, size_t index, std::vector<int32_t>* ids) const;
 
  private:
-  struct Window {
-    size_t text;   // index into the texts of the call
-    size_t start;  // first token, within the text's ids
-    int length;    // tokens
-  };
   UseLiteEmbedder() = default;
   std::unique_ptr<UseLiteModel::Scratch> AcquireScratch() const;
   void ReleaseScratch(std::unique_ptr<UseLiteModel::Scratch> scratch) const;
   Status RunWindows(const std::vector<std::vector<int32_t>>& ids,
-                    const std::vector<Window>& windows, std::vector<float>* vectors) const;
+                    const std::vector<TextWindow>& windows, std::vector<float>* vectors) const;
 
   EmbedderOptions options_;
   std::string model_id_;
