@@ -15,6 +15,10 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner AddIndexCommand(CLI::App* app);
 CommandRunner AddStatsCommand(CLI::App* app);
+CommandRunner AddSearchCommand(CLI::App* app);
+CommandRunner AddCheckCommand(CLI::App* app);
+CommandRunner AddGraphCommand(CLI::App* app);
+CommandRunner AddMcpCommand(CLI::App* app);
 
 // Where the index lives: --db if given, else $SEMDEX_DB, else $XDG_DATA_HOME/semdex/index.db,
 // else ~/.local/share/semdex/index.db.

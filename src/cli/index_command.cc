@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <memory>
 #include <thread>
 
@@ -27,6 +29,26 @@ struct IndexFlags {
   bool json = false;
   uint64_t max_file_size = 1 << 20;
 };
+
+// SIGINT/SIGTERM stop the run between files (IndexOptions::cancel); a second signal has the
+// default effect (SA_RESETHAND), which leaves the index consistent too: every file is its own
+// transaction.
+std::atomic<bool> g_cancel{false};
+std::atomic<int> g_signal{0};
+
+void OnSignal(int signal) {
+  g_signal.store(signal);
+  g_cancel.store(true);
+}
+
+void InstallSignalHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 int RunIndexCommand(const IndexFlags& flags) {
   // The model loads before the index is opened: a model that cannot load stops the run before
@@ -72,6 +94,8 @@ int RunIndexCommand(const IndexFlags& flags) {
   options.full = flags.full;
   options.scan.max_file_bytes = flags.max_file_size;
   options.embedder = embedder.get();
+  options.cancel = &g_cancel;
+  InstallSignalHandlers();
 
   ProgressBar progress(stderr, !flags.json && ::isatty(STDERR_FILENO) != 0);
   int64_t chunks = 0;
@@ -80,8 +104,9 @@ int RunIndexCommand(const IndexFlags& flags) {
     chunks += e.chunks;
     if (flags.verbose) {
       std::string what =
-          e.kind == FileEvent::Kind::kIndexed
-              ? fmt::format("{} chunks", e.chunks)
+          e.kind == FileEvent::Kind::kIndexed ? fmt::format("{} chunks", e.chunks)
+          : e.kind == FileEvent::Kind::kUnchanged
+              ? std::string("unchanged (same content)")
               : (e.kind == FileEvent::Kind::kFailed ? "FAILED: " : "skipped: ") + e.message;
       if (e.kind == FileEvent::Kind::kIndexed && e.syntax_errors > 0) {
         what += fmt::format(", {} syntax errors", e.syntax_errors);
@@ -98,6 +123,17 @@ int RunIndexCommand(const IndexFlags& flags) {
   if (!s.ok()) {
     fmt::print(stderr, "semdex index: error: {}\n", s.ToString());
     return 2;
+  }
+  if (summary.interrupted || g_cancel.load()) {
+    const int signal = g_signal.load();
+    fmt::print(stderr,
+               "semdex index: interrupted: {} of {} files done (the index is consistent; run "
+               "semdex index again to finish)\n",
+               summary.files_done, summary.files_to_process);
+    return 128 + (signal != 0 ? signal : SIGINT);
+  }
+  if (!summary.changes.redo_reason.empty()) {
+    fmt::print(stderr, "semdex index: {}\n", summary.changes.redo_reason);
   }
   if (flags.json) {
     fmt::print("{}\n", SummaryToJson(summary).dump(-1, ' ', false,
@@ -133,7 +169,9 @@ CommandRunner AddIndexCommand(CLI::App* app) {
   cmd->add_option("--precision", flags->precision,
                   "Precision of the local model's linear layers: fp32 (default), int8, bf16")
       ->excludes(no_embed);
-  cmd->add_flag("--full", flags->full, "Delete the repository's rows and rebuild from scratch");
+  cmd->add_flag("--full", flags->full,
+                "Delete the repository's rows and rebuild from scratch (default: re-index only "
+                "what changed since the last run)");
   cmd->add_flag("--json", flags->json, "Print the summary as one JSON object on stdout");
   cmd->add_option("--max-file-size", flags->max_file_size,
                   "Skip files larger than this many bytes (default: 1048576)")

@@ -11,6 +11,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   semdex::cli::CommandRunner index = semdex::cli::AddIndexCommand(&app);
   semdex::cli::CommandRunner stats = semdex::cli::AddStatsCommand(&app);
+  semdex::cli::CommandRunner search = semdex::cli::AddSearchCommand(&app);
+  semdex::cli::CommandRunner check = semdex::cli::AddCheckCommand(&app);
+  semdex::cli::CommandRunner graph = semdex::cli::AddGraphCommand(&app);
+  semdex::cli::CommandRunner mcp = semdex::cli::AddMcpCommand(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -25,5 +29,9 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand("index")) return index();
   if (app.got_subcommand("stats")) return stats();
+  if (app.got_subcommand("search")) return search();
+  if (app.got_subcommand("check")) return check();
+  if (app.got_subcommand("graph")) return graph();
+  if (app.got_subcommand("mcp")) return mcp();
   return 2;
 }

@@ -153,6 +153,11 @@ struct ParsedFile {
   int line_count = 0;
 };
 
+// The version of the chunking rules: bump it with any change to the parser, the chunker or the
+// metadata extractors that changes what an unchanged file gives, so that incremental index runs
+// re-chunk every file instead of keeping rows made by the old rules (pipeline/pipeline.h).
+inline constexpr int kChunkerVersion = 1;
+
 struct ParseOptions {
   int max_chunk_lines = 400;             // split chunks longer than this ...
   uint32_t max_chunk_bytes = 24 * 1024;  // ... or larger than this

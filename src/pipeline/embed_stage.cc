@@ -56,6 +56,7 @@ std::vector<TextRef> SortedRefs(const Group& group, const std::vector<size_t>& f
   for (size_t f : files) {
     const FileResult& file = group.files[f];
     for (size_t c = 0; c < file.row.chunks.size(); ++c) {
+      if (!file.row.chunks[c].embedding_code.empty()) continue;  // reused (PriorState)
       uint32_t tokens = c < file.chunk_tokens.size() ? file.chunk_tokens[c] : 0;
       refs.push_back({tokens, f, c});
     }
@@ -96,7 +97,10 @@ Group GroupBuilder::Take() {
 void EmbedGroup(const Embedder& embedder, Group* group, EmbedCounts* counts) {
   std::vector<size_t> indexed;
   for (size_t f = 0; f < group->files.size(); ++f) {
-    if (group->files[f].kind == FileEvent::Kind::kIndexed && !group->files[f].row.chunks.empty()) {
+    const FileResult& file = group->files[f];
+    if (file.kind == FileEvent::Kind::kIndexed &&
+        std::any_of(file.row.chunks.begin(), file.row.chunks.end(),
+                    [](const ChunkRow& c) { return c.embedding_code.empty(); })) {
       indexed.push_back(f);
     }
   }

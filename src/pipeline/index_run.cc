@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,12 +25,27 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The writer's side: commits results and keeps the counts. Runs on one thread.
+bool Cancelled(const IndexOptions& options) {
+  return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed);
+}
+
+// How often waiting threads look at IndexOptions::cancel (a signal handler cannot notify).
+constexpr std::chrono::milliseconds kCancelPoll(50);
+
+// The writer's side: commits results and keeps the counts. Runs on one thread. Before its first
+// change to the store it calls `before_change` (which marks the graph stale); a file is not
+// written when that fails.
 class ResultWriter {
  public:
-  ResultWriter(const IndexOptions& options, const std::vector<ScannedFile>& files, Store* store,
-               IndexSummary* summary)
-      : options_(options), files_(files), store_(store), summary_(summary) {}
+  ResultWriter(const IndexOptions& options, const std::vector<ScannedFile>& files,
+               const PriorState& prior, Store* store, IndexSummary* summary,
+               std::function<Status()> before_change)
+      : options_(options),
+        files_(files),
+        prior_(prior),
+        store_(store),
+        summary_(summary),
+        before_change_(std::move(before_change)) {}
 
   void Write(FileResult r) {
     const std::string& path = files_[r.index].path;
@@ -38,40 +54,78 @@ class ResultWriter {
     event.kind = r.kind;
     event.syntax_errors = r.syntax_errors;
     summary_->total_bytes += static_cast<int64_t>(r.bytes);
+    if (r.kind == FileEvent::Kind::kUnchanged) {
+      summary_->success_files++;
+      summary_->changes.unchanged++;
+      summary_->total_chunks += prior_.stored_chunks[r.index];
+      // A racy mtime (0) is not stored: the next run confirms the file by hash again.
+      if (r.row.mtime_ns != 0) {
+        (void)store_->UpdateFileStat(summary_->repository, path, r.row.size_bytes, r.row.mtime_ns);
+      }
+      Finish(event, r);
+      return;
+    }
     if (r.kind == FileEvent::Kind::kIndexed) {
-      Status s = store_->WriteFile(r.row);
+      Status s = before_change_();
+      if (s.ok()) s = store_->WriteFile(r.row);
       if (s.ok()) {
         event.chunks = static_cast<int64_t>(r.row.chunks.size());
         summary_->success_files++;
         summary_->total_chunks += event.chunks;
+        summary_->changes.reused_vectors += r.reused_vectors;
       } else {
         event.kind = FileEvent::Kind::kFailed;
         r.message = s.ToString();
       }
     }
+    // A failed or skipped file whose stored row records the same problem is unchanged.
+    bool same = false;
     if (event.kind == FileEvent::Kind::kFailed) {
       event.message = r.message;
       summary_->error_files++;
       summary_->errors.push_back({path, r.message});
       // Best effort: the failure is in the summary even if the database cannot record it.
-      (void)store_->RecordProblem({summary_->repository, path, "failed", r.message, ""});
+      same = RecordProblem({summary_->repository, path, "failed", r.message, ""}, r.index);
     } else if (event.kind == FileEvent::Kind::kSkipped) {
       std::string reason(SkipReasonName(r.skip_reason));
       event.message = fmt::format("{}: {}", reason, r.message);
       summary_->skipped_files++;
       summary_->skipped.push_back({path, reason, r.message});
-      (void)store_->RecordProblem({summary_->repository, path, "skipped", reason, r.message});
+      same = RecordProblem({summary_->repository, path, "skipped", reason, r.message}, r.index);
     }
+    if (same) {
+      summary_->changes.unchanged++;
+    } else {
+      (prior_.is_new[r.index] ? summary_->changes.added : summary_->changes.changed)++;
+    }
+    Finish(event, r);
+  }
+
+  int64_t done() const { return done_; }
+
+ private:
+  // Records a problem unless the file's stored row records the same one; returns true then.
+  bool RecordProblem(const FileProblem& problem, size_t index) {
+    if (prior_.stored_problem[index] ==
+        ProblemKey(problem.status, problem.reason, problem.detail)) {
+      return true;
+    }
+    if (before_change_().ok()) (void)store_->RecordProblem(problem);
+    return false;
+  }
+
+  void Finish(FileEvent& event, const FileResult& r) {
     event.seconds = SecondsSince(r.started);
     ++done_;
     if (options_.on_file) options_.on_file(event, done_, static_cast<int64_t>(files_.size()));
   }
 
- private:
   const IndexOptions& options_;
   const std::vector<ScannedFile>& files_;
+  const PriorState& prior_;
   Store* store_;
   IndexSummary* summary_;
+  std::function<Status()> before_change_;
   int64_t done_ = 0;
 };
 
@@ -101,19 +155,23 @@ GroupBuilder MakeGroupBuilder(const IndexOptions& options, size_t files) {
 }
 
 void RunSequential(const IndexOptions& options, const std::vector<ScannedFile>& files,
-                   const std::string& repository, ResultWriter* writer,
+                   const PriorState& prior, const std::string& repository, ResultWriter* writer,
                    IndexSummary::Embedding* embedding) {
   Parser parser;
   GroupBuilder builder = MakeGroupBuilder(options, files.size());
   for (size_t i = 0; i < files.size(); ++i) {
-    if (!builder.Add(ProcessFile(i, files[i], options, repository, &parser))) continue;
+    if (Cancelled(options)) return;
+    if (!builder.Add(ProcessFile(i, files[i], options, repository, &parser, &prior))) continue;
     Group group = builder.Take();
     if (options.embedder != nullptr) {
       EmbedCounts counts;
       EmbedClosedGroup(*options.embedder, &group, &counts);
       AddCounts(counts, embedding);
     }
-    for (FileResult& f : group.files) writer->Write(std::move(f));
+    for (FileResult& f : group.files) {
+      if (Cancelled(options)) return;
+      writer->Write(std::move(f));
+    }
   }
 }
 
@@ -125,9 +183,10 @@ void RunSequential(const IndexOptions& options, const std::vector<ScannedFile>& 
 class ParallelRun {
  public:
   ParallelRun(const IndexOptions& options, const std::vector<ScannedFile>& files,
-              const std::string& repository, int workers)
+              const PriorState& prior, const std::string& repository, int workers)
       : options_(options),
         files_(files),
+        prior_(prior),
         repository_(repository),
         workers_(workers),
         builder_(MakeGroupBuilder(options, files.size())) {
@@ -144,17 +203,24 @@ class ParallelRun {
     threads.reserve(static_cast<size_t>(workers_));
     for (int w = 0; w < workers_; ++w) threads.emplace_back([this] { Work(); });
     std::unique_lock<std::mutex> lock(mu_);
-    while (committed_ < files_.size()) {
-      writer_cv_.wait(lock, [&] { return !ready_.empty(); });
+    while (committed_ < files_.size() && !Cancelled(options_)) {
+      writer_cv_.wait_for(lock, kCancelPoll,
+                          [&] { return !ready_.empty() || Cancelled(options_); });
+      if (ready_.empty() || Cancelled(options_)) continue;
       Group group = std::move(ready_.front());
       ready_.pop_front();
       lock.unlock();
       const size_t n = group.files.size();
-      for (FileResult& f : group.files) writer->Write(std::move(f));
+      for (FileResult& f : group.files) {
+        if (Cancelled(options_)) break;
+        writer->Write(std::move(f));
+      }
       lock.lock();
       committed_ += n;
       work_cv_.notify_all();
     }
+    stop_ = true;  // done, or cancelled: workers drop what they hold
+    work_cv_.notify_all();
     AddCounts(counts_, embedding);
     lock.unlock();
     for (std::thread& t : threads) t.join();
@@ -165,6 +231,7 @@ class ParallelRun {
     Parser parser;
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
+      if (stop_ || Cancelled(options_)) return;
       if (!embed_jobs_.empty() && active_embeds_ < embed_slots_) {
         Group group = std::move(embed_jobs_.front());
         embed_jobs_.pop_front();
@@ -186,14 +253,14 @@ class ParallelRun {
       if (next_parse_ < files_.size() && next_parse_ < committed_ + window_) {
         const size_t i = next_parse_++;
         lock.unlock();
-        FileResult result = ProcessFile(i, files_[i], options_, repository_, &parser);
+        FileResult result = ProcessFile(i, files_[i], options_, repository_, &parser, &prior_);
         lock.lock();
         parsed_.emplace(i, std::move(result));
         GroupParsedLocked();
         continue;
       }
       if (next_group_ == files_.size() && embed_jobs_.empty()) return;
-      work_cv_.wait(lock);
+      work_cv_.wait_for(lock, kCancelPoll);
     }
   }
 
@@ -218,6 +285,7 @@ class ParallelRun {
 
   const IndexOptions& options_;
   const std::vector<ScannedFile>& files_;
+  const PriorState& prior_;
   const std::string& repository_;
   const int workers_;
   size_t window_ = 1;
@@ -235,12 +303,42 @@ class ParallelRun {
   int active_embeds_ = 0;
   std::deque<Group> ready_;  // groups to write
   EmbedCounts counts_;
+  bool stop_ = false;  // the writer is done (or cancelled)
 };
 
 std::string DefaultRepositoryName(const std::string& root) {
   std::filesystem::path p = std::filesystem::weakly_canonical(root);
   std::string name = p.filename().string();
   return name.empty() ? p.string() : name;
+}
+
+// Fills `vectors` with the stored vectors of `paths` (text -> vector), skipping odd dimensions.
+Status LoadReusableVectors(Store* store, const std::string& repository,
+                           const std::vector<std::string>& paths, int dim,
+                           std::unordered_map<std::string, std::vector<float>>* vectors) {
+  if (paths.empty()) return Status::Ok();
+  std::vector<ChunkRow> chunks;
+  if (Status s = store->LoadFileChunks(repository, paths, &chunks); !s.ok()) return s;
+  for (ChunkRow& c : chunks) {
+    if (c.embedding_code.size() != static_cast<size_t>(dim)) continue;
+    vectors->emplace(std::string(EmbedText(c)), std::move(c.embedding_code));
+  }
+  return Status::Ok();
+}
+
+// The totals and order of a finished (or interrupted) run's summary.
+void FinishSummary(Clock::time_point start, IndexSummary* summary) {
+  summary->total_files = summary->success_files + summary->error_files + summary->skipped_files;
+  std::sort(summary->errors.begin(), summary->errors.end(),
+            [](const FileError& a, const FileError& b) { return a.file < b.file; });
+  std::sort(summary->skipped.begin(), summary->skipped.end(),
+            [](const FileSkip& a, const FileSkip& b) { return a.file < b.file; });
+  summary->elapsed_s = SecondsSince(start);
+}
+
+Status FinishRunRecord(Store* store, int64_t run_id, const IndexSummary& summary) {
+  return store->FinishRun(run_id, SummaryToJson(summary).dump(
+                                      -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -256,20 +354,42 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
       options.repository.empty() ? DefaultRepositoryName(options.root) : options.repository;
   summary->mode = options.sequential ? "sequential" : "parallel";
   summary->workers = options.sequential ? 1 : std::max(1, options.workers);
+  const std::string& repository = summary->repository;
+
+  std::unique_ptr<RepositoryLock> lock;
+  if (Status s = store->LockRepository(repository, &lock); !s.ok()) return s;
 
   // Scan first: a bad root must fail before anything is deleted.
   ScanResult scan;
   if (Status s = ScanDirectory(options.root, options.scan, &scan); !s.ok()) return s;
-
-  // Cleanup. Until incremental state exists every run rebuilds the repository (as the
-  // reference design does), so --full and the default behave alike here.
-  if (Status s = store->DeleteRepository(summary->repository); !s.ok()) return s;
-
+  if (Cancelled(options)) {
+    summary->interrupted = true;
+    FinishSummary(start, summary);
+    return Status::Ok();
+  }
+  if (options.full) {
+    if (Status s = store->DeleteRepository(repository); !s.ok()) return s;
+  }
   if (options.embedder != nullptr) {
     summary->embedding.model_id = options.embedder->model_id();
     summary->embedding.dim = options.embedder->dim();
   }
-  RunRecord run{summary->repository,
+
+  std::vector<StoredFileState> stored;
+  RepositoryState state;
+  if (Status s = store->ListFileStates(repository, &stored); !s.ok()) return s;
+  if (Status s = store->GetRepositoryState(repository, &state); !s.ok()) return s;
+  IndexPlan plan = PlanIndex(repository, scan, stored, state, summary->embedding.model_id,
+                             summary->embedding.dim, options.parse);
+  stored.clear();
+  if (options.full) plan.redo_reason = "--full: the repository's rows were deleted first";
+  summary->changes.redo_reason = plan.redo_reason;
+  summary->changes.unchanged = plan.unchanged;
+  summary->changes.deleted = static_cast<int64_t>(plan.deleted.size());
+  summary->success_files = plan.unchanged;
+  summary->total_chunks = plan.unchanged_chunks;
+
+  RunRecord run{repository,
                 summary->root,
                 summary->mode,
                 summary->workers,
@@ -279,43 +399,82 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   int64_t run_id = 0;
   if (Status s = store->BeginRun(run, &run_id); !s.ok()) return s;
 
+  // The state while the run changes rows: the target, except that what the run changes
+  // (model, rules) is mixed until every file is redone.
+  RepositoryState during = plan.target;
+  if (!plan.redo_reason.empty() && !options.full) {
+    if (state.model_id != during.model_id || state.embedding_dim != during.embedding_dim) {
+      during.model_id.reset();
+    }
+    if (state.chunker_stamp != during.chunker_stamp) during.chunker_stamp.reset();
+  }
+  during.graph_stale = true;
+  // The first change of the run deletes the graph rows and marks the graph stale (pipeline.h).
+  bool marked = false;
+  auto before_change = [&]() -> Status {
+    if (marked) return Status::Ok();
+    Status s = store->MarkGraphStale(repository);
+    if (s.ok()) s = store->SetRepositoryState(repository, during);
+    marked = s.ok();
+    return s;
+  };
+  if (!plan.redo_reason.empty()) {
+    if (Status s = before_change(); !s.ok()) return s;
+  }
   for (const SkippedPath& skip : scan.skipped) {
     std::string reason(SkipReasonName(skip.reason));
     summary->skipped.push_back({skip.path, reason, skip.detail});
     if (skip.path.empty() || skip.path.back() == '/') continue;  // directories: summary only
     summary->skipped_files++;
-    if (Status s =
-            store->RecordProblem({summary->repository, skip.path, "skipped", reason, skip.detail});
+  }
+  for (const FileProblem& problem : plan.new_skips) {
+    if (Status s = before_change(); !s.ok()) return s;
+    if (Status s = store->RecordProblem(problem); !s.ok()) return s;
+  }
+  if (plan.reuse_vectors) {
+    if (Status s = LoadReusableVectors(store, repository, plan.reuse_from, summary->embedding.dim,
+                                       &plan.prior.vectors);
         !s.ok()) {
       return s;
     }
   }
-  if (options.on_scanned) options.on_scanned(static_cast<int64_t>(scan.files.size()));
+  if (!plan.deleted.empty()) {
+    if (Status s = before_change(); !s.ok()) return s;
+    if (Status s = store->DeleteFiles(repository, plan.deleted); !s.ok()) return s;
+  }
+  summary->files_to_process = static_cast<int64_t>(plan.to_process.size());
+  if (options.on_scanned) options.on_scanned(summary->files_to_process);
 
-  ResultWriter writer(options, scan.files, store, summary);
+  ResultWriter writer(options, plan.to_process, plan.prior, store, summary, before_change);
   if (options.sequential) {
-    RunSequential(options, scan.files, summary->repository, &writer, &summary->embedding);
+    RunSequential(options, plan.to_process, plan.prior, repository, &writer, &summary->embedding);
   } else {
-    ParallelRun(options, scan.files, summary->repository, summary->workers)
+    ParallelRun(options, plan.to_process, plan.prior, repository, summary->workers)
         .Run(&writer, &summary->embedding);
   }
-
-  // Phase 4: the graph, from what the store now holds (the same for any mode or order).
-  GraphStats graph;
-  if (Status s = BuildRepositoryGraph(store, summary->repository, GraphOptions(), &graph);
-      !s.ok()) {
-    return s;
+  summary->files_done = writer.done();
+  if (Cancelled(options)) {
+    // The graph stays stale (and the state mixed, if it was): the next run completes them.
+    summary->interrupted = true;
+    FinishSummary(start, summary);
+    return FinishRunRecord(store, run_id, *summary);
   }
-  summary->graph = {graph.nodes, graph.edges};
 
-  summary->total_files = summary->success_files + summary->error_files + summary->skipped_files;
-  std::sort(summary->errors.begin(), summary->errors.end(),
-            [](const FileError& a, const FileError& b) { return a.file < b.file; });
-  std::sort(summary->skipped.begin(), summary->skipped.end(),
-            [](const FileSkip& a, const FileSkip& b) { return a.file < b.file; });
-  summary->elapsed_s = SecondsSince(start);
-  return store->FinishRun(run_id, SummaryToJson(*summary).dump(
-                                      -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // The graph, from what the store now holds (the same for any mode, order or history).
+  if (marked || state.graph_stale) {
+    GraphStats graph;
+    if (Status s = BuildRepositoryGraph(store, repository, GraphOptions(), &graph); !s.ok()) {
+      return s;
+    }
+    summary->graph = {graph.nodes, graph.edges, true};
+  }
+  const RepositoryState& target = plan.target;
+  if (marked || state.graph_stale || !state.recorded || state.model_id != target.model_id ||
+      state.embedding_dim != target.embedding_dim || state.chunker_stamp != target.chunker_stamp) {
+    if (Status s = store->SetRepositoryState(repository, target); !s.ok()) return s;
+  }
+  FinishSummary(start, summary);
+  return FinishRunRecord(store, run_id, *summary);
 }
 
 int ExitCodeFor(const IndexSummary& summary) { return summary.error_files > 0 ? 1 : 0; }

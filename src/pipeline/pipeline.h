@@ -11,12 +11,33 @@
 // in file order), --workers 1 and --workers N produce the same rows, vectors included, bit for
 // bit.
 //
+// Incremental runs (the default; --full deletes the repository's rows first): after the scan the
+// stored file rows are compared with the tree (PlanIndex). A file whose size and mtime equal its
+// row's is not read; one whose size is equal but mtime not is read and, when its xxh3 equals the
+// stored hash, only its mtime is updated; every other file is processed as above, and its chunks
+// reuse the stored vectors of the changed and deleted files whose text (EmbedText) is the same,
+// so only new texts reach Embed() (a renamed file costs no Embed() call). Stored files no longer
+// in the tree are deleted. The repository's state (Store::GetRepositoryState) records the model
+// and the chunking rules (ChunkerStamp) every row was made with: when either differs, every
+// file is redone (vectors reused only when the model is the same), and the summary says why.
+// The graph is rebuilt from the store, whole, when anything changed (so it equals a full
+// rebuild's), and not at all when nothing did.
+//
+// Crash safety: each file's rows are written (or deleted) in one transaction. Before its first
+// change a run deletes the graph rows and marks the graph stale in one transaction
+// (Store::MarkGraphStale), and clears the mark once the rebuilt graph is written; a run that
+// changes the model or rules first records them as mixed, and the new ones only when every file
+// is done. So a run killed at any point leaves no partial file and no graph row naming a changed
+// file, and the next run sees what is left to do. One process at a time indexes a repository
+// (Store::LockRepository). IndexOptions::cancel stops a run between files.
+//
 // Memory does not grow with N beyond a thread's stack: at most `embed_concurrency` Embed()
 // calls (each with its model scratch memory) run at once, however many workers there are, and
 // files parsed but not yet committed are bounded by a window of files (in_flight_files), not by
 // N or the repository's size.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -37,7 +58,8 @@ namespace semdex {
 // What happened to one file; reported to IndexOptions::on_file as files finish.
 struct FileEvent {
   std::string path;
-  enum class Kind { kIndexed, kFailed, kSkipped } kind = Kind::kIndexed;
+  // kUnchanged: read, and its content hash is the stored one (not parsed; mtime updated).
+  enum class Kind { kIndexed, kFailed, kSkipped, kUnchanged } kind = Kind::kIndexed;
   int64_t chunks = 0;
   int syntax_errors = 0;
   std::string message;  // failed: the error; skipped: "<reason>: <detail>"
@@ -49,7 +71,7 @@ struct IndexOptions {
   std::string repository;  // defaults to the root's base name when empty
   int workers = 1;         // parse threads (>= 1); ignored when sequential
   bool sequential = false;
-  bool full = false;  // clean the repository's rows before indexing
+  bool full = false;  // clean the repository's rows before indexing (else: incremental)
   ScanOptions scan;
   ParseOptions parse;
   // The model chunks are embedded with (shared by all workers; outlives the run); nullptr:
@@ -66,6 +88,10 @@ struct IndexOptions {
   std::function<void(const FileEvent&, int64_t done, int64_t total)> on_file;
   // Called once after the scan with the number of files to process.
   std::function<void(int64_t total)> on_scanned;
+  // When it becomes true (e.g. set by a signal handler) the run stops: no file is started or
+  // committed after that, files in flight are dropped (nothing of them is written), the graph
+  // is left stale, and RunIndex returns OK with summary.interrupted set. The next run completes.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct FileError {
@@ -101,9 +127,23 @@ struct IndexSummary {
     double seconds = 0;  // time inside Embed(), summed over threads
   } embedding;
   struct Graph {
-    int64_t nodes = 0;  // graph rows written after the files (graph/graph.h)
+    int64_t nodes = 0;  // graph rows written after the files (graph/graph.h); 0 when not rebuilt
     int64_t edges = 0;
+    bool rebuilt = false;  // false: nothing changed, the stored graph stands
   } graph;
+  // Incremental: what the run found changed (files counted once each).
+  struct Changes {
+    int64_t unchanged = 0;       // not parsed: same size and mtime, or same content hash
+    int64_t changed = 0;         // re-chunked (stored before)
+    int64_t added = 0;           // new
+    int64_t deleted = 0;         // rows deleted: no longer in the tree
+    int64_t reused_vectors = 0;  // chunks given a stored vector instead of an Embed() call
+    std::string redo_reason;     // why every file was redone ("" when not)
+  } changes;
+  // Cancelled (IndexOptions::cancel): files_done of files_to_process were committed.
+  bool interrupted = false;
+  int64_t files_to_process = 0;
+  int64_t files_done = 0;
   double elapsed_s = 0;
 };
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "embed/embed.h"
@@ -20,6 +21,47 @@
 namespace semdex {
 
 using PipelineClock = std::chrono::steady_clock;
+
+// What an incremental run knows about the files it processes before reading them (see
+// PlanIndex). Read-only while workers run, so they share it without locks.
+struct PriorState {
+  // Per file to process (same index): the stored content hash when only the mtime differs (the
+  // file is read and, if its hash is the same, not parsed: kUnchanged), else "".
+  std::vector<std::string> confirm_hash;
+  std::vector<int64_t> stored_chunks;  // per file to process: its stored chunk count (or 0)
+  std::vector<bool> is_new;            // per file to process: no stored row
+  // Per file to process: "<status>\x1f<reason>\x1f<detail>" of a stored failed or skipped row,
+  // else "": the same problem again is not written again.
+  std::vector<std::string> stored_problem;
+  // Vectors of the current model that chunks may reuse, keyed by the text they were made from
+  // (EmbedText): the stored vectors of the changed and deleted files.
+  std::unordered_map<std::string, std::vector<float>> vectors;
+};
+
+// What a run does, decided from the scan and the stored rows before any file is read.
+struct IndexPlan {
+  std::vector<ScannedFile> to_process;  // new, changed, or to confirm by hash; in scan order
+  PriorState prior;
+  std::vector<std::string> deleted;     // stored files that are gone from the tree
+  std::vector<std::string> reuse_from;  // stored files whose vectors may be reused
+  std::vector<FileProblem> new_skips;   // skips of the scan not recorded as such yet
+  int64_t unchanged = 0;                // files with the stored size and mtime: not read
+  int64_t unchanged_chunks = 0;
+  std::string redo_reason;     // why every file is redone; "" when only changes are
+  bool reuse_vectors = false;  // the stored vectors are all of the current model
+  RepositoryState target;      // the state once the run completes (graph_stale false)
+};
+
+// PriorState::stored_problem's key of a failed or skipped file.
+std::string ProblemKey(std::string_view status, std::string_view reason, std::string_view detail);
+
+// The chunking rules' stamp: kChunkerVersion and the ParseOptions that change chunks.
+std::string ChunkerStamp(const ParseOptions& parse);
+
+// Compares the scan with the stored rows and state of the repository. Pure.
+IndexPlan PlanIndex(const std::string& repository, const ScanResult& scan,
+                    const std::vector<StoredFileState>& stored, const RepositoryState& state,
+                    const std::string& model_id, int dim, const ParseOptions& parse);
 
 // Everything a worker learnt about one file; the writer turns it into rows or a problem record.
 struct FileResult {
@@ -33,13 +75,19 @@ struct FileResult {
   // kIndexed with an embedder: the tokens the model is fed for each chunk (CountTokens), 0 when
   // the count failed (Embed() then reports why).
   std::vector<uint32_t> chunk_tokens;
+  int64_t reused_vectors = 0;  // chunks whose vector came from PriorState::vectors
   PipelineClock::time_point started;
 };
 
 // Read, classify, parse, build rows and (with an embedder) count each chunk's tokens for one
-// file. Never throws.
+// file. With `prior`: a file whose hash is prior->confirm_hash[index] is kUnchanged (not
+// parsed), and chunks whose text has a vector in prior->vectors get it (token count 0, so they
+// weigh nothing in grouping and are not embedded again). A file modified within the last second
+// gets mtime_ns 0 in its row, so that the next run confirms it by hash (a write in the same
+// timestamp tick would otherwise go unseen). Never throws.
 FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions& options,
-                       const std::string& repository, Parser* parser);
+                       const std::string& repository, Parser* parser,
+                       const PriorState* prior = nullptr);
 
 // The text a chunk's vector is made from: its source code, or, when that is blank, its qualified
 // name (else name, else kind), so that every chunk of an indexed file gets a vector.
@@ -82,8 +130,8 @@ struct EmbedCounts {
   double seconds = 0;
 };
 
-// Fills every chunk's embedding_code of the group's indexed files with one Embed() call (texts
-// sorted by token count, so models that pad waste little). If that call rejects a text
+// Fills the empty embedding_code of the chunks of the group's indexed files with one Embed() call
+// (texts sorted by token count, so models that pad waste little). If that call rejects a text
 // (InvalidArgument), each file is embedded on its own and the files whose texts are rejected are
 // marked failed; any other error (a model or endpoint failure) marks every indexed file of the
 // group failed with that error. Deterministic: the same group gives the same calls and vectors.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -43,6 +44,10 @@ Status ReadFile(const std::string& path, std::string* out, struct stat* st) {
   return status;
 }
 
+// A file whose mtime is this close to the time it was read may be written again within the same
+// timestamp tick (coarse on most file systems; 2 s on FAT), unseen by size and mtime.
+constexpr int64_t kRacyMtimeNs = 1000000000;
+
 void MarkSkipped(FileResult* r, SkipReason reason, std::string detail) {
   r->kind = FileEvent::Kind::kSkipped;
   r->skip_reason = reason;
@@ -53,18 +58,30 @@ void MarkSkipped(FileResult* r, SkipReason reason, std::string detail) {
 }  // namespace
 
 FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions& options,
-                       const std::string& repository, Parser* parser) {
+                       const std::string& repository, Parser* parser, const PriorState* prior) {
   FileResult r;
   r.index = index;
   r.started = PipelineClock::now();
   try {
     std::string content;
     struct stat st {};
+    const int64_t read_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
     if (Status s = ReadFile(file.abs_path, &content, &st); !s.ok()) {
       MarkSkipped(&r, SkipReason::kUnreadable, s.message());
       return r;
     }
     r.bytes = content.size();
+    int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    if (mtime_ns > read_at_ns - kRacyMtimeNs) mtime_ns = 0;  // see ProcessFile in the header
+    if (prior != nullptr && index < prior->confirm_hash.size() &&
+        !prior->confirm_hash[index].empty() && Xxh3Hex(content) == prior->confirm_hash[index]) {
+      r.kind = FileEvent::Kind::kUnchanged;
+      r.row.size_bytes = static_cast<uint64_t>(st.st_size);
+      r.row.mtime_ns = mtime_ns;
+      return r;
+    }
     if (content.size() > options.scan.max_file_bytes) {
       MarkSkipped(&r, SkipReason::kTooLarge,
                   fmt::format("{} bytes > {} limit", content.size(), options.scan.max_file_bytes));
@@ -88,14 +105,24 @@ FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions
     }
     ScannedFile current = file;
     current.size_bytes = static_cast<uint64_t>(st.st_size);
-    current.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    current.mtime_ns = mtime_ns;
     r.syntax_errors = parsed.syntax_error_count;
     r.row = MakeFileRow(repository, current, hash, repaired, parsed);
     if (options.embedder != nullptr) {
       r.chunk_tokens.reserve(r.row.chunks.size());
-      for (const ChunkRow& chunk : r.row.chunks) {
+      for (ChunkRow& chunk : r.row.chunks) {
+        const std::string_view text = EmbedText(chunk);
+        if (prior != nullptr && !prior->vectors.empty()) {
+          auto it = prior->vectors.find(std::string(text));
+          if (it != prior->vectors.end()) {
+            chunk.embedding_code = it->second;
+            r.reused_vectors++;
+            r.chunk_tokens.push_back(0);
+            continue;
+          }
+        }
         size_t tokens = 0;
-        if (!options.embedder->CountTokens(EmbedText(chunk), &tokens).ok()) tokens = 0;
+        if (!options.embedder->CountTokens(text, &tokens).ok()) tokens = 0;
         r.chunk_tokens.push_back(static_cast<uint32_t>(std::min<size_t>(tokens, UINT32_MAX)));
       }
     }

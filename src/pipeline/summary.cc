@@ -15,28 +15,39 @@ nlohmann::json SummaryToJson(const IndexSummary& s) {
   for (const FileSkip& k : s.skipped) {
     skipped.push_back({{"file", k.file}, {"reason", k.reason}, {"detail", k.detail}});
   }
-  return {{"repository", s.repository},
-          {"root", s.root},
-          {"mode", s.mode},
-          {"workers", s.workers},
-          {"total_files", s.total_files},
-          {"success_files", s.success_files},
-          {"error_files", s.error_files},
-          {"skipped_files", s.skipped_files},
-          {"total_chunks", s.total_chunks},
-          {"total_bytes", s.total_bytes},
-          {"errors", errors},
-          {"skipped", skipped},
-          {"graph", {{"nodes", s.graph.nodes}, {"edges", s.graph.edges}}},
-          {"embedding",
-           {{"model", s.embedding.model_id.empty() ? nlohmann::json()
-                                                   : nlohmann::json(s.embedding.model_id)},
-            {"dim", s.embedding.dim},
-            {"chunks", s.embedding.chunks},
-            {"tokens", s.embedding.tokens},
-            {"calls", s.embedding.calls},
-            {"seconds", s.embedding.seconds}}},
-          {"elapsed_s", s.elapsed_s}};
+  return {
+      {"repository", s.repository},
+      {"root", s.root},
+      {"mode", s.mode},
+      {"workers", s.workers},
+      {"total_files", s.total_files},
+      {"success_files", s.success_files},
+      {"error_files", s.error_files},
+      {"skipped_files", s.skipped_files},
+      {"total_chunks", s.total_chunks},
+      {"total_bytes", s.total_bytes},
+      {"errors", errors},
+      {"skipped", skipped},
+      {"graph", {{"nodes", s.graph.nodes}, {"edges", s.graph.edges}, {"rebuilt", s.graph.rebuilt}}},
+      {"changes",
+       {{"unchanged", s.changes.unchanged},
+        {"changed", s.changes.changed},
+        {"added", s.changes.added},
+        {"deleted", s.changes.deleted},
+        {"reused_vectors", s.changes.reused_vectors},
+        {"redo_reason", s.changes.redo_reason}}},
+      {"interrupted", s.interrupted},
+      {"files_to_process", s.files_to_process},
+      {"files_done", s.files_done},
+      {"embedding",
+       {{"model",
+         s.embedding.model_id.empty() ? nlohmann::json() : nlohmann::json(s.embedding.model_id)},
+        {"dim", s.embedding.dim},
+        {"chunks", s.embedding.chunks},
+        {"tokens", s.embedding.tokens},
+        {"calls", s.embedding.calls},
+        {"seconds", s.embedding.seconds}}},
+      {"elapsed_s", s.elapsed_s}};
 }
 
 std::string FormatSummaryText(const IndexSummary& s) {
@@ -63,8 +74,18 @@ std::string FormatSummaryText(const IndexSummary& s) {
                      s.embedding.chunks, s.embedding.tokens, s.embedding.model_id, s.embedding.dim,
                      rate));
   }
-  line(fmt::format("   - Graph nodes: {}", s.graph.nodes));
-  line(fmt::format("   - Graph edges: {}", s.graph.edges));
+  line(fmt::format("   - Changes: {} new, {} changed, {} deleted, {} unchanged{}", s.changes.added,
+                   s.changes.changed, s.changes.deleted, s.changes.unchanged,
+                   s.changes.reused_vectors > 0
+                       ? fmt::format(" ({} vectors reused)", s.changes.reused_vectors)
+                       : ""));
+  if (!s.changes.redo_reason.empty()) line(fmt::format("   - Redone: {}", s.changes.redo_reason));
+  if (s.graph.rebuilt) {
+    line(fmt::format("   - Graph nodes: {}", s.graph.nodes));
+    line(fmt::format("   - Graph edges: {}", s.graph.edges));
+  } else {
+    line("   - Graph: unchanged");
+  }
   double rate = s.elapsed_s > 0 ? static_cast<double>(s.total_files) / s.elapsed_s : 0;
   line(fmt::format("   - Elapsed: {:.2f} s ({:.0f} files/s, {}{})", s.elapsed_s, rate, s.mode,
                    s.mode == "parallel" ? fmt::format(", {} workers", s.workers) : ""));

@@ -50,6 +50,7 @@ class SqliteStatement {
   // Columns are 0-based, as in sqlite3_column_*.
   bool ColumnIsNull(int column) const;
   int64_t ColumnInt64(int column) const;
+  double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;  // "" for NULL
   std::string ColumnBlob(int column) const;  // "" for NULL
 

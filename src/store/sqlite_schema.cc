@@ -149,6 +149,44 @@ ALTER TABLE repositories ADD COLUMN embedding_dim INTEGER;
 ALTER TABLE runs ADD COLUMN embedding_dim INTEGER;
 )sql";
 
+// Version 3: the full-text index of search (search/search.h). One FTS5 row per chunk, rowid =
+// the chunk's rowid, holding code-aware token text (store/code_tokens.h: the SQL function
+// semdex_code_tokens, registered on every store connection). The store inserts a chunk's row
+// right after the chunk, in the same transaction; the trigger deletes it with the chunk, whatever
+// deletes the chunk (a re-written or failed file, a deleted repository). chunk_id lets a reader
+// check the rowid link (VACUUM may renumber code_chunks' implicit rowids). Chunks of a version 2
+// index are backfilled here.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE VIRTUAL TABLE code_chunks_fts USING fts5(
+  name, qualified_name, doc, source, chunk_id UNINDEXED,
+  tokenize = "unicode61 tokenchars '_'"
+);
+INSERT INTO code_chunks_fts (rowid, name, qualified_name, doc, source, chunk_id)
+  SELECT rowid, semdex_code_tokens(name), semdex_code_tokens(qualified_name),
+         semdex_code_tokens(COALESCE(metadata->>'signature', '') || ' ' ||
+                            COALESCE(metadata->>'docstring', '')),
+         semdex_code_tokens(source_code), id
+  FROM code_chunks;
+CREATE TRIGGER code_chunks_fts_delete AFTER DELETE ON code_chunks BEGIN
+  DELETE FROM code_chunks_fts WHERE rowid = old.rowid;
+END;
+)sql";
+
+// Version 4: incremental indexing. repository_state says what every stored row of a repository
+// was made with (model, chunking rules) and whether its graph must be rebuilt; a run that changes
+// the model or the rules first clears them (NULL: rows of mixed origin), and sets them again only
+// once every file has been redone, so a run killed half-way is redone, not trusted.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE repository_state (
+  repository TEXT PRIMARY KEY NOT NULL,
+  model_id TEXT,
+  embedding_dim INTEGER,
+  chunker_stamp TEXT,
+  graph_stale INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT
+);
+)sql";
+
 struct Migration {
   int64_t version;
   std::string_view sql;
@@ -158,6 +196,8 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
+    {4, kSchemaV4},
 };
 
 Status CheckNotNewer(int64_t version) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "store/code_tokens.h"
 #include "store/encoding.h"
 #include "store/sqlite_schema.h"
 
@@ -40,6 +41,7 @@ constexpr std::string_view kDeleteRepositorySql[] = {
     "DELETE FROM files WHERE repository = ?1",
     "DELETE FROM runs WHERE repository = ?1",
     "DELETE FROM repositories WHERE name = ?1",
+    "DELETE FROM repository_state WHERE repository = ?1",
 };
 
 // An embedding dimension; 0 (no vectors) is stored as NULL.
@@ -58,6 +60,7 @@ Status SqliteStore::Open(const std::string& path, const StoreOptions& options,
   std::unique_ptr<SqliteDb> db;
   if (Status s = SqliteDb::Open(path, &db); !s.ok()) return s;
   if (Status s = ConfigureConnection(db.get()); !s.ok()) return s;
+  if (Status s = RegisterCodeTokensFunction(db.get()); !s.ok()) return s;
   if (Status s = MigrateSchema(db.get()); !s.ok()) return s;
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, options, std::move(db)));
   if (Status s = store->PrepareStatements(); !s.ok()) return s;
@@ -84,6 +87,12 @@ Status SqliteStore::PrepareStatements() {
        "qualified_name, source_code, start_line, end_line, part, parent_id, embedding_code, "
        "metadata, indexed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
        "?14, ?15)"},
+      {&stmts_.insert_chunk_tokens,  // as schema version 3's backfill
+       "INSERT INTO code_chunks_fts (rowid, name, qualified_name, doc, source, chunk_id) "
+       "SELECT rowid, semdex_code_tokens(name), semdex_code_tokens(qualified_name), "
+       "semdex_code_tokens(COALESCE(metadata->>'signature', '') || ' ' || "
+       "COALESCE(metadata->>'docstring', '')), semdex_code_tokens(source_code), id "
+       "FROM code_chunks WHERE rowid = last_insert_rowid()"},
       {&stmts_.replace_indexed_file,
        "REPLACE INTO files (repository, file_path, language, size_bytes, mtime_ns, content_hash, "
        "status, chunk_count, metadata, indexed_at) "
@@ -194,7 +203,9 @@ Status SqliteStore::InsertChunk(const FileRow& file, const ChunkRow& chunk,
   ins.BindBlobOrNull(13, EncodeEmbedding(chunk.embedding_code));
   ins.BindTextOrNull(14, chunk.metadata_json);
   ins.BindText(15, now);
-  return ins.Run();
+  if (Status s = ins.Run(); !s.ok()) return s;
+  StatementResetter reset_tokens(&stmts_.insert_chunk_tokens);
+  return stmts_.insert_chunk_tokens.Run();
 }
 
 Status SqliteStore::RecordProblem(const FileProblem& problem) {

@@ -34,6 +34,30 @@ class SqliteStore : public Store {
   Status ReplaceGraph(std::string_view repository, const GraphRows& rows) override;
   Status GetStats(std::string_view repository, RepositoryStats* out) override;
   Status ListRepositories(std::vector<std::string>* out) override;
+  // Search (sqlite_store_search.cc).
+  Status SearchLexical(std::string_view query, const ChunkFilter& filter, int64_t limit,
+                       std::vector<LexicalHit>* out) override;
+  Status LoadSearchChunks(const ChunkFilter& filter, bool with_vectors,
+                          const std::function<void(SearchChunkRow&)>& on_row) override;
+  Status LoadChunkSources(const std::vector<std::string>& ids,
+                          std::vector<std::string>* sources) override;
+  Status GetChangeStamp(std::string* out) override;
+  // Incremental indexing: sqlite_store_incremental.cc.
+  Status LockRepository(std::string_view repository,
+                        std::unique_ptr<RepositoryLock>* out) override;
+  Status ListFileStates(std::string_view repository, std::vector<StoredFileState>* out) override;
+  Status LoadFileChunks(std::string_view repository, const std::vector<std::string>& file_paths,
+                        std::vector<ChunkRow>* out) override;
+  Status DeleteFiles(std::string_view repository,
+                     const std::vector<std::string>& file_paths) override;
+  Status UpdateFileStat(std::string_view repository, std::string_view file_path,
+                        uint64_t size_bytes, int64_t mtime_ns) override;
+  Status GetRepositoryState(std::string_view repository, RepositoryState* out) override;
+  Status SetRepositoryState(std::string_view repository, const RepositoryState& state) override;
+  Status MarkGraphStale(std::string_view repository) override;
+  Status CheckIntegrity(std::string_view repository, std::vector<std::string>* problems) override;
+  Status LoadGraph(std::string_view repository, GraphSnapshot* out) override;
+  Status ListFileProblems(std::string_view repository, std::vector<FileProblem>* out) override;
 
  private:
   // Statements prepared once per Store: the per-file write path.
@@ -42,6 +66,7 @@ class SqliteStore : public Store {
     SqliteStatement commit;
     SqliteStatement delete_file_chunks;
     SqliteStatement insert_chunk;
+    SqliteStatement insert_chunk_tokens;  // the full-text row of the chunk just inserted
     SqliteStatement replace_indexed_file;
     SqliteStatement replace_problem_file;
     SqliteStatement touch_repository;
@@ -71,6 +96,7 @@ class SqliteStore : public Store {
   Status BeginRunRows(const RunRecord& run, const std::string& now, int64_t* run_id);
   Status FinishRunRows(int64_t run_id, std::string_view summary_json, const std::string& now);
   Status ReadStats(std::string_view repository, RepositoryStats* out, bool* found);
+  Status ReadGraphSnapshot(std::string_view repository, GraphSnapshot* out);
 
   std::string path_;
   StoreOptions options_;

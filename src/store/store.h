@@ -163,6 +163,92 @@ struct GraphRows {
   std::vector<DetailedMetadataRow> detailed_metadata;
 };
 
+// A repository's graph as graph queries read it (Store::LoadGraph): each node with the fields of
+// its properties JSON that queries show, and every edge leaving a node of the repository.
+struct GraphNodeInfo {
+  std::string node_id;
+  std::string node_type;       // function, method, class, ..., Module, ExternalModule
+  std::string name;            // a Module: its file name; an external module: the package
+  std::string qualified_name;  // Class.method; a Module: its path without the extension
+  std::string file_path;       // "" for external modules
+  int start_line = 0;          // 0 when the node has none (external modules)
+  int end_line = 0;
+  double pagerank = 0;  // computed_metrics.pagerank; 0 without a metrics row
+};
+
+struct GraphEdgeInfo {
+  std::string source_node_id;
+  std::string target_node_id;
+  std::string relation_type;  // contains, imports, re_exports, calls, extends, implements
+};
+
+struct GraphSnapshot {
+  std::vector<GraphNodeInfo> nodes;  // in no particular order
+  std::vector<GraphEdgeInfo> edges;  // in no particular order; one per edges row
+};
+
+// What the index holds about one file of a repository (Store::ListFileStates): what an
+// incremental run compares with the file on disk.
+struct StoredFileState {
+  std::string file_path;
+  std::string status;  // "indexed", "failed" or "skipped"
+  uint64_t size_bytes = 0;
+  int64_t mtime_ns = 0;      // 0 when not recorded (failed and skipped files)
+  std::string content_hash;  // "" when not recorded
+  std::string reason;        // failed and skipped files: as in FileProblem
+  std::string detail;
+  int64_t chunk_count = 0;
+};
+
+// What every stored row of a repository was made with, and whether its graph is out of date
+// (Store::GetRepositoryState). A run that changes the model or the chunking rules first stores
+// nullopt for what it changes (rows of mixed origin), and the new values only once every file
+// has been redone: a run killed half-way leaves nullopt, and the next run redoes every file.
+struct RepositoryState {
+  bool recorded = false;                // false: nothing recorded (new, or indexed before v4)
+  std::optional<std::string> model_id;  // of every vector; "" no vectors; nullopt: mixed
+  int embedding_dim = 0;
+  std::optional<std::string> chunker_stamp;  // the chunking rules; nullopt: mixed
+  // The graph rows do not reflect the files: set (with the graph rows deleted) before a run's
+  // first change, cleared once the graph has been rebuilt.
+  bool graph_stale = false;
+};
+
+// Held while one process writes a repository; released when destroyed, or by the kernel when
+// the process dies (so a killed indexer never leaves a lock behind).
+class RepositoryLock {
+ public:
+  virtual ~RepositoryLock() = default;
+};
+
+// What the search stage reads (Store::SearchLexical, LoadSearchChunks). Empty fields match
+// everything.
+struct ChunkFilter {
+  std::string repository;
+  std::string language;    // code_chunks.language
+  std::string chunk_type;  // code_chunks.chunk_type
+};
+
+// One lexical match: the chunk and its relevance, higher is better (SQLite: -bm25).
+struct LexicalHit {
+  std::string chunk_id;
+  double score = 0;
+};
+
+// A chunk as search shows it, without its source (see LoadChunkSources).
+struct SearchChunkRow {
+  std::string id;
+  std::string repository;
+  std::string file_path;
+  std::string language;
+  std::string chunk_type;
+  std::string name;
+  std::string qualified_name;
+  int start_line = 0;
+  int end_line = 0;
+  std::vector<float> embedding;  // empty when not asked for, or the chunk has none
+};
+
 struct StoreOptions {
   // Test hook: called before each chunk row is inserted by WriteFile; returning false makes
   // that write fail (and roll back) as a database error would.
@@ -207,6 +293,67 @@ class Store {
   virtual Status GetStats(std::string_view repository, RepositoryStats* out) = 0;
   // Every repository in the index, sorted.
   virtual Status ListRepositories(std::vector<std::string>* out) = 0;
+
+  // Search (search/search.h). The SQLite store keeps a full-text index of every chunk written
+  // through WriteFile (name, qualified name, signature + docstring, source; code-aware tokens,
+  // store/code_tokens.h) in step with code_chunks inside the same transactions.
+  //
+  // Replaces *out with the chunks matching `query` under `filter`, best first, at most `limit`
+  // (< 0: all). `query` is plain text, never engine syntax: it is tokenised like the documents
+  // and its terms OR-ed, so any text is accepted (no terms: no hits, OK).
+  virtual Status SearchLexical(std::string_view query, const ChunkFilter& filter, int64_t limit,
+                               std::vector<LexicalHit>* out) = 0;
+  // Calls on_row for each chunk under `filter`, ordered by repository then chunk id, with its
+  // vector when `with_vectors` (the row is the callee's to move from).
+  virtual Status LoadSearchChunks(const ChunkFilter& filter, bool with_vectors,
+                                  const std::function<void(SearchChunkRow&)>& on_row) = 0;
+  // Replaces *sources with the source of each chunk of `ids`, in order ("" for an unknown id).
+  virtual Status LoadChunkSources(const std::vector<std::string>& ids,
+                                  std::vector<std::string>* sources) = 0;
+  // An opaque value that changes whenever the rows may have changed since it was last read
+  // (by this or another connection); cheap enough to read before every query.
+  virtual Status GetChangeStamp(std::string* out) = 0;
+
+  // Incremental indexing (pipeline.h says how a run uses them).
+
+  // Takes the lock that lets one process at a time write `repository`. Fails at once, with a
+  // message naming the holder's pid, when another process holds it.
+  virtual Status LockRepository(std::string_view repository,
+                                std::unique_ptr<RepositoryLock>* out) = 0;
+  // Every file row of `repository` (indexed, failed and skipped), in no particular order.
+  virtual Status ListFileStates(std::string_view repository,
+                                std::vector<StoredFileState>* out) = 0;
+  // The chunks of the given files (id, type, names, source and vector; no metadata), in no
+  // particular order: what a run reuses vectors from.
+  virtual Status LoadFileChunks(std::string_view repository,
+                                const std::vector<std::string>& file_paths,
+                                std::vector<ChunkRow>* out) = 0;
+  // Deletes every row of each file (chunks, file record), in ONE transaction.
+  virtual Status DeleteFiles(std::string_view repository,
+                             const std::vector<std::string>& file_paths) = 0;
+  // Records a new size and mtime for an indexed file whose content did not change.
+  virtual Status UpdateFileStat(std::string_view repository, std::string_view file_path,
+                                uint64_t size_bytes, int64_t mtime_ns) = 0;
+  // The repository's state; recorded = false when none is stored.
+  virtual Status GetRepositoryState(std::string_view repository, RepositoryState* out) = 0;
+  // Stores `state` (graph_stale included) for `repository`.
+  virtual Status SetRepositoryState(std::string_view repository, const RepositoryState& state) = 0;
+  // Deletes the repository's graph rows and sets graph_stale, in ONE transaction: done before a
+  // run's first change, so that a run killed before its graph is rebuilt leaves no graph rows
+  // that name changed files (and the next run knows to rebuild it).
+  virtual Status MarkGraphStale(std::string_view repository) = 0;
+  // Integrity check of `repository` ("" for every repository): orphan rows, chunk counts,
+  // vectors, schema version, stale graphs. Appends one line per problem to `problems`; fails
+  // only when the database cannot be read.
+  virtual Status CheckIntegrity(std::string_view repository,
+                                std::vector<std::string>* problems) = 0;
+
+  // Reads the graph of `repository` (see GraphSnapshot) in one read transaction. An unknown
+  // repository, or one without graph rows, gives an empty snapshot.
+  virtual Status LoadGraph(std::string_view repository, GraphSnapshot* out) = 0;
+  // The failed and skipped files of `repository` ("" for every repository), sorted by
+  // repository and path.
+  virtual Status ListFileProblems(std::string_view repository, std::vector<FileProblem>* out) = 0;
 };
 
 // Opens (creating if needed, and migrating to the current schema version) the index at

@@ -30,9 +30,12 @@ TEST(OpenStoreTest, CreatesEveryTable) {
   std::vector<std::string> tables = raw.Rows(
       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
       "ORDER BY name");
-  EXPECT_EQ(tables, (std::vector<std::string>{"code_chunks", "computed_metrics",
-                                              "detailed_metadata", "edge_weights", "edges", "files",
-                                              "nodes", "repositories", "runs", "schema_version"}));
+  EXPECT_EQ(tables, (std::vector<std::string>{
+                        "code_chunks", "code_chunks_fts", "code_chunks_fts_config",
+                        "code_chunks_fts_content", "code_chunks_fts_data",
+                        "code_chunks_fts_docsize", "code_chunks_fts_idx", "computed_metrics",
+                        "detailed_metadata", "edge_weights", "edges", "files", "nodes",
+                        "repositories", "repository_state", "runs", "schema_version"}));
   EXPECT_EQ(raw.Int("SELECT MAX(version) FROM schema_version"), LatestSchemaVersion());
 }
 
@@ -85,7 +88,9 @@ TEST(OpenStoreTest, UpgradesAVersionOneIndexKeepingItsRows) {
     RawDb raw(db);
     raw.Exec(
         "ALTER TABLE repositories DROP COLUMN embedding_dim; ALTER TABLE runs DROP COLUMN "
-        "embedding_dim; DELETE FROM schema_version WHERE version > 1");
+        "embedding_dim; DROP TABLE repository_state; DROP TRIGGER code_chunks_fts_delete; "
+        "DROP TABLE code_chunks_fts; DELETE FROM schema_version WHERE version > "
+        "1");
   }
   std::unique_ptr<Store> store = OpenIndex(db);
   ASSERT_NE(store, nullptr);

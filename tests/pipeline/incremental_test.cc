@@ -1,0 +1,439 @@
+// Incremental runs of RunIndex: an unchanged tree costs no parse and no Embed() call, a changed
+// file re-embeds only its new texts, deletions and renames (no Embed() call), model and chunking
+// rule changes redo everything and say so, cancellation leaves a consistent index, one writer per
+// repository; and whatever the history, the index (chunks, files, graph) equals a full rebuild's.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+
+#include "pipeline/pipeline.h"
+#include "test_util.h"
+
+namespace semdex {
+namespace {
+
+using testing::ExportChunks;
+using testing::ExportFiles;
+using testing::QueryRows;
+using testing::TempDir;
+using testing::WriteFile;
+
+// A model without weights: a text's vector comes from its bytes. Records every text embedded.
+class CountingEmbedder : public Embedder {
+ public:
+  explicit CountingEmbedder(std::string id = "count@1") : id_(std::move(id)) {}
+  int dim() const override { return 4; }
+  const std::string& model_id() const override { return id_; }
+  int max_tokens() const override { return 64; }
+  Status CountTokens(std::string_view text, size_t* count) const override {
+    *count = text.size() / 4 + 1;
+    return Status::Ok();
+  }
+  Status Embed(const std::vector<std::string_view>& texts,
+               std::vector<std::vector<float>>* out) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_++;
+    out->clear();
+    for (std::string_view text : texts) {
+      texts_.emplace_back(text);
+      std::vector<float> v(4, 0.5f);
+      for (size_t i = 0; i < text.size(); ++i) v[i % 4] += static_cast<unsigned char>(text[i]);
+      double norm = 0;
+      for (float x : v) norm += static_cast<double>(x) * x;
+      for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+      out->push_back(std::move(v));
+    }
+    return Status::Ok();
+  }
+  int calls() const { return calls_; }
+  const std::vector<std::string>& texts() const { return texts_; }
+  void Clear() {
+    calls_ = 0;
+    texts_.clear();
+  }
+
+ private:
+  std::string id_;
+  mutable std::mutex mu_;
+  mutable int calls_ = 0;
+  mutable std::vector<std::string> texts_;
+};
+
+struct IndexRun {
+  Status status;
+  IndexSummary summary;
+  std::vector<FileEvent> events;
+};
+
+struct RunSettings {
+  const Embedder* embedder = nullptr;
+  bool full = false;
+  bool sequential = true;
+  int workers = 1;
+  ParseOptions parse;
+  const std::atomic<bool>* cancel = nullptr;
+  std::function<void(int64_t done)> after_file;
+};
+
+IndexRun Index(const std::string& root, const std::string& db, const RunSettings& settings) {
+  IndexRun r;
+  std::unique_ptr<Store> store;
+  r.status = OpenStore(db, StoreOptions(), &store);
+  if (!r.status.ok()) return r;
+  IndexOptions options;
+  options.root = root;
+  options.repository = "repo";
+  options.sequential = settings.sequential;
+  options.workers = settings.workers;
+  options.full = settings.full;
+  options.embedder = settings.embedder;
+  options.parse = settings.parse;
+  options.cancel = settings.cancel;
+  options.on_file = [&](const FileEvent& e, int64_t done, int64_t) {
+    r.events.push_back(e);
+    if (settings.after_file) settings.after_file(done);
+  };
+  r.status = RunIndex(options, store.get(), &r.summary);
+  return r;
+}
+
+// Every graph row of the repository except timestamps.
+std::vector<std::string> ExportGraph(const std::string& db) {
+  std::vector<std::string> out;
+  for (const char* sql : {
+           "SELECT node_id, node_type, label, properties FROM nodes ORDER BY node_id",
+           "SELECT edge_id, source_node_id, target_node_id, relation_type, properties FROM edges "
+           "ORDER BY edge_id",
+           "SELECT node_id, chunk_id, repository, cyclomatic_complexity, cognitive_complexity, "
+           "lines_of_code, afferent_coupling, efferent_coupling, instability, pagerank, "
+           "betweenness FROM computed_metrics ORDER BY node_id",
+           "SELECT edge_id, call_count, importance_score, is_critical_path FROM edge_weights "
+           "ORDER BY edge_id",
+           "SELECT node_id, chunk_id, metadata, version FROM detailed_metadata ORDER BY node_id, "
+           "chunk_id",
+       }) {
+    for (std::string& row : QueryRows(db, sql)) out.push_back(std::move(row));
+    out.push_back("--");
+  }
+  return out;
+}
+
+// The index of `db` equals a full index of `root` made now into a fresh database.
+void ExpectEqualsFullRebuild(const std::string& root, const std::string& db,
+                             const Embedder* embedder) {
+  TempDir fresh;
+  const std::string clean = fresh / "clean.db";
+  RunSettings settings;
+  settings.embedder = embedder;
+  IndexRun full = Index(root, clean, settings);
+  ASSERT_TRUE(full.status.ok()) << full.status.ToString();
+  EXPECT_EQ(ExportChunks(db, "repo"), ExportChunks(clean, "repo"));
+  EXPECT_EQ(ExportFiles(db, "repo"), ExportFiles(clean, "repo"));
+  EXPECT_EQ(ExportGraph(db), ExportGraph(clean));
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(OpenStore(db, StoreOptions(), &store).ok());
+  std::vector<std::string> problems;
+  ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+}
+
+// Sets a file's mtime an hour back, so that it is not "racy" (see ProcessFile).
+void Age(const std::string& path) {
+  std::filesystem::last_write_time(
+      path, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+}
+
+// A small tree with imports and calls between files, every file aged.
+void WriteTree(const TempDir& dir) {
+  WriteFile(dir / "src/util.ts",
+            "export function add(a: number, b: number) { return a + b; }\n"
+            "export function mul(a: number, b: number) { return a * b; }\n");
+  WriteFile(dir / "src/calc.ts",
+            "import { add, mul } from './util';\n"
+            "export class Calc {\n  sum(x: number) { return add(x, 1); }\n"
+            "  prod(x: number) { return mul(x, 2); }\n}\n");
+  WriteFile(
+      dir / "src/main.ts",
+      "import { Calc } from './calc';\nexport function run() { return new Calc().sum(3); }\n");
+  WriteFile(dir / "lib/helper.js",
+            "function helper(x) { return x * 3; }\nmodule.exports = { helper };\n");
+  for (const char* f : {"src/util.ts", "src/calc.ts", "src/main.ts", "lib/helper.js"}) Age(dir / f);
+}
+
+TEST(IncrementalTest, UnchangedTreeParsesAndEmbedsNothing) {
+  TempDir dir, db;
+  WriteTree(dir);
+  CountingEmbedder model;
+  RunSettings settings;
+  settings.embedder = &model;
+  IndexRun first = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+  EXPECT_EQ(first.summary.changes.added, 4);
+  EXPECT_TRUE(first.summary.graph.rebuilt);
+  model.Clear();
+
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_TRUE(again.events.empty());  // no file read
+  EXPECT_EQ(model.calls(), 0);
+  EXPECT_EQ(again.summary.changes.unchanged, 4);
+  EXPECT_EQ(again.summary.success_files, first.summary.success_files);
+  EXPECT_EQ(again.summary.total_chunks, first.summary.total_chunks);
+  EXPECT_FALSE(again.summary.graph.rebuilt);
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+}
+
+TEST(IncrementalTest, TouchedFileIsConfirmedByHashNotParsed) {
+  TempDir dir, db;
+  WriteTree(dir);
+  RunSettings settings;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  std::filesystem::last_write_time(
+      dir / "src/util.ts",
+      std::filesystem::file_time_type::clock::now() - std::chrono::minutes(30));
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok());
+  ASSERT_EQ(again.events.size(), 1u);
+  EXPECT_EQ(again.events[0].kind, FileEvent::Kind::kUnchanged);
+  EXPECT_FALSE(again.summary.graph.rebuilt);
+  EXPECT_TRUE(Index(dir.path(), db / "i.db", settings).events.empty());  // mtime recorded
+}
+
+TEST(IncrementalTest, ChangedFileEmbedsOnlyItsNewTexts) {
+  TempDir dir, db;
+  WriteTree(dir);
+  CountingEmbedder model;
+  RunSettings settings;
+  settings.embedder = &model;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  model.Clear();
+  WriteFile(dir / "src/util.ts",
+            "export function add(a: number, b: number) { return a + b; }\n"
+            "export function mul(a: number, b: number) { return a * b * 1; }\n");
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_EQ(again.summary.changes.changed, 1);
+  EXPECT_EQ(again.summary.changes.unchanged, 3);
+  ASSERT_EQ(model.texts().size(), 1u);  // mul; add's vector is reused
+  EXPECT_NE(model.texts()[0].find("a * b * 1"), std::string::npos);
+  EXPECT_EQ(again.summary.changes.reused_vectors, 1);
+  EXPECT_TRUE(again.summary.graph.rebuilt);
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+}
+
+TEST(IncrementalTest, DeletedFileLosesItsRowsAndGraph) {
+  TempDir dir, db;
+  WriteTree(dir);
+  RunSettings settings;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  std::filesystem::remove(dir / "src/calc.ts");
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_EQ(again.summary.changes.deleted, 1);
+  EXPECT_TRUE(again.events.empty());
+  EXPECT_TRUE(
+      QueryRows(db / "i.db", "SELECT 1 FROM code_chunks WHERE file_path = 'src/calc.ts'").empty());
+  EXPECT_TRUE(
+      QueryRows(db / "i.db", "SELECT 1 FROM nodes WHERE properties->>'file_path' = 'src/calc.ts'")
+          .empty());
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+}
+
+TEST(IncrementalTest, RenamedFileReusesEveryVector) {
+  TempDir dir, db;
+  WriteTree(dir);
+  CountingEmbedder model;
+  RunSettings settings;
+  settings.embedder = &model;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  model.Clear();
+  std::filesystem::rename(dir / "lib/helper.js", dir / "lib/helpers.js");
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_EQ(model.calls(), 0);
+  EXPECT_EQ(again.summary.changes.added, 1);
+  EXPECT_EQ(again.summary.changes.deleted, 1);
+  EXPECT_GT(again.summary.changes.reused_vectors, 0);
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+}
+
+TEST(IncrementalTest, ModelChangeReembedsEverythingAndSaysSo) {
+  TempDir dir, db;
+  WriteTree(dir);
+  CountingEmbedder one("count@1"), two("count@2");
+  RunSettings settings;
+  settings.embedder = &one;
+  IndexRun first = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(first.status.ok());
+  settings.embedder = &two;
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_NE(again.summary.changes.redo_reason.find("model changed"), std::string::npos)
+      << again.summary.changes.redo_reason;
+  EXPECT_EQ(static_cast<int64_t>(two.texts().size()), first.summary.total_chunks);
+  EXPECT_EQ(again.summary.changes.reused_vectors, 0);
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &two);
+  // And --no-embed drops the vectors.
+  settings.embedder = nullptr;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  EXPECT_EQ(QueryRows(db / "i.db",
+                      "SELECT COUNT(*) FROM code_chunks WHERE embedding_code IS "
+                      "NOT NULL")[0],
+            "0");
+}
+
+TEST(IncrementalTest, ChunkingRulesChangeRechunksEveryFileReusingVectors) {
+  TempDir dir, db;
+  WriteTree(dir);
+  CountingEmbedder model;
+  RunSettings settings;
+  settings.embedder = &model;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  model.Clear();
+  settings.parse.max_chunk_lines = 300;  // changes the stamp, not these small files' chunks
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_NE(again.summary.changes.redo_reason.find("chunking rules changed"), std::string::npos);
+  EXPECT_EQ(again.events.size(), 4u);
+  EXPECT_EQ(model.calls(), 0);
+  EXPECT_EQ(again.summary.changes.reused_vectors, again.summary.total_chunks);
+}
+
+TEST(IncrementalTest, SequentialAndParallelIncrementalRunsAgree) {
+  TempDir dir, a, b;
+  WriteTree(dir);
+  CountingEmbedder model;
+  RunSettings seq;
+  seq.embedder = &model;
+  RunSettings par = seq;
+  par.sequential = false;
+  par.workers = 4;
+  ASSERT_TRUE(Index(dir.path(), a / "i.db", seq).status.ok());
+  ASSERT_TRUE(Index(dir.path(), b / "i.db", par).status.ok());
+  WriteFile(dir / "src/main.ts", "import { add } from './util';\nexport const z = add(1, 2);\n");
+  std::filesystem::remove(dir / "lib/helper.js");
+  ASSERT_TRUE(Index(dir.path(), a / "i.db", seq).status.ok());
+  ASSERT_TRUE(Index(dir.path(), b / "i.db", par).status.ok());
+  EXPECT_EQ(ExportChunks(a / "i.db", "repo"), ExportChunks(b / "i.db", "repo"));
+  EXPECT_EQ(ExportGraph(a / "i.db"), ExportGraph(b / "i.db"));
+}
+
+TEST(IncrementalTest, FileThatBecomesIgnoredLosesItsChunks) {
+  TempDir dir, db;
+  WriteTree(dir);
+  RunSettings settings;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  WriteFile(dir / ".gitignore", "lib/\n");
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  EXPECT_TRUE(
+      QueryRows(db / "i.db", "SELECT 1 FROM code_chunks WHERE file_path LIKE 'lib/%'").empty());
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+}
+
+TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
+  TempDir dir, db;
+  auto write_original = [&](int step) {
+    for (int i = 0; i < 40; i += step) {
+      const std::string path = dir / ("src/f" + std::to_string(i) + ".ts");
+      WriteFile(path, "import { g } from './f" + std::to_string((i + 1) % 40) +
+                          "';\nexport function f" + std::to_string(i) +
+                          "() { return g(); }\nexport function g() { return " + std::to_string(i) +
+                          "; }\n");
+      Age(path);
+    }
+  };
+  write_original(1);
+  CountingEmbedder model;
+  for (bool sequential : {true, false}) {
+    SCOPED_TRACE(sequential ? "sequential" : "parallel");
+    std::filesystem::remove(db / "i.db");
+    RunSettings settings;
+    settings.embedder = &model;
+    settings.sequential = sequential;
+    settings.workers = 3;
+    ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());  // with a graph
+    for (int i = 0; i < 40; i += 2) {
+      const std::string path = dir / ("src/f" + std::to_string(i) + ".ts");
+      WriteFile(path, "export function f" + std::to_string(i) + "() { return 7; }\n");
+      Age(path);
+    }
+    std::atomic<bool> cancel{false};
+    settings.cancel = &cancel;
+    settings.after_file = [&](int64_t done) {
+      if (done == 5) cancel = true;
+    };
+    IndexRun cut = Index(dir.path(), db / "i.db", settings);
+    ASSERT_TRUE(cut.status.ok()) << cut.status.ToString();
+    EXPECT_TRUE(cut.summary.interrupted);
+    EXPECT_EQ(cut.summary.files_done, 5);
+    EXPECT_EQ(cut.summary.files_to_process, 20);
+    {
+      std::unique_ptr<Store> store;
+      ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+      std::vector<std::string> problems;
+      ASSERT_TRUE(store->CheckIntegrity("repo", &problems).ok());
+      ASSERT_EQ(problems.size(), 1u);  // no orphans: only the graph to rebuild
+      EXPECT_NE(problems[0].find("stale graph"), std::string::npos) << problems[0];
+    }
+    settings.cancel = nullptr;
+    settings.after_file = nullptr;
+    IndexRun rest = Index(dir.path(), db / "i.db", settings);
+    ASSERT_TRUE(rest.status.ok());
+    EXPECT_EQ(rest.summary.changes.changed, 15);
+    EXPECT_TRUE(rest.summary.graph.rebuilt);
+    ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+    write_original(2);  // back to the original tree for the next mode
+  }
+}
+
+TEST(IncrementalTest, SecondWriterOfARepositoryIsRefused) {
+  TempDir dir, db;
+  WriteTree(dir);
+  std::unique_ptr<Store> holder;
+  ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &holder).ok());
+  std::unique_ptr<RepositoryLock> lock;
+  ASSERT_TRUE(holder->LockRepository("repo", &lock).ok());
+  IndexRun refused = Index(dir.path(), db / "i.db", RunSettings());
+  EXPECT_FALSE(refused.status.ok());
+  EXPECT_NE(refused.status.message().find("being indexed by another semdex process"),
+            std::string::npos)
+      << refused.status.ToString();
+  lock.reset();
+  EXPECT_TRUE(Index(dir.path(), db / "i.db", RunSettings()).status.ok());
+}
+
+TEST(IncrementalTest, CheckFindsOrphansAndBadCounts) {
+  TempDir dir, db;
+  WriteTree(dir);
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", RunSettings()).status.ok());
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+  std::vector<std::string> problems;
+  ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  store.reset();
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((db / "i.db").c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "DELETE FROM files WHERE file_path = 'src/util.ts';"
+                         "DELETE FROM nodes WHERE node_type = 'Module' AND "
+                         "properties->>'file_path' = 'src/main.ts';",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+  problems.clear();
+  ASSERT_TRUE(store->CheckIntegrity("repo", &problems).ok());
+  std::string all;
+  for (const std::string& p : problems) all += p + "\n";
+  EXPECT_NE(all.find("chunks of a file that is not indexed"), std::string::npos) << all;
+  EXPECT_NE(all.find("edges whose source or target node is missing"), std::string::npos) << all;
+  EXPECT_NE(all.find("graph nodes of a file that is not indexed"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace semdex
