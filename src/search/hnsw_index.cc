@@ -1,5 +1,9 @@
 // The HNSW graph (hnswlib, header-only in Debian's libhnswlib-dev) and its persisted files.
 #include <fmt/format.h>
+// hnswlib 0.6.2's SSE prefetches read one link past the end of a link list (AddressSanitizer:
+// heap-buffer-overflow in searchBaseLayer); they only hint the cache, and the distance function
+// is ours (DotSpace), so its hand-written SIMD is not wanted either.
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 #include <xxhash.h>
 
