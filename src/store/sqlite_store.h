@@ -43,8 +43,7 @@ class SqliteStore : public Store {
                           std::vector<std::string>* sources) override;
   Status GetChangeStamp(std::string* out) override;
   // Incremental indexing: sqlite_store_incremental.cc.
-  Status LockRepository(std::string_view repository,
-                        std::unique_ptr<RepositoryLock>* out) override;
+  Status LockRepository(std::string_view repository, std::unique_ptr<RepositoryLock>* out) override;
   Status ListFileStates(std::string_view repository, std::vector<StoredFileState>* out) override;
   Status LoadFileChunks(std::string_view repository, const std::vector<std::string>& file_paths,
                         std::vector<ChunkRow>* out) override;

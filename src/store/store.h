@@ -321,8 +321,7 @@ class Store {
   virtual Status LockRepository(std::string_view repository,
                                 std::unique_ptr<RepositoryLock>* out) = 0;
   // Every file row of `repository` (indexed, failed and skipped), in no particular order.
-  virtual Status ListFileStates(std::string_view repository,
-                                std::vector<StoredFileState>* out) = 0;
+  virtual Status ListFileStates(std::string_view repository, std::vector<StoredFileState>* out) = 0;
   // The chunks of the given files (id, type, names, source and vector; no metadata), in no
   // particular order: what a run reuses vectors from.
   virtual Status LoadFileChunks(std::string_view repository,
