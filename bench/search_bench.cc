@@ -195,7 +195,6 @@ void Synthetic(size_t count) {
   const auto build_start = Clock::now();
   std::unique_ptr<search_internal::HnswGraph> graph;
   search_internal::HnswParams params;
-  params.threads = 2;
   (void)search_internal::HnswGraph::Build(data.data(), count, dim, params, &graph);
   const double build_s = std::chrono::duration<double>(Clock::now() - build_start).count();
   for (size_t q = 0; q < 200; ++q) {
@@ -210,7 +209,7 @@ void Synthetic(size_t count) {
   }
   fmt::print(
       "synthetic {} x 512-d: exact top-100 p50 {:.2f} ms p95 {:.2f} ms; HNSW p50 {:.3f} ms "
-      "p95 {:.3f} ms (build {:.1f} s, 2 threads)\n",
+      "p95 {:.3f} ms (build {:.1f} s, 1 thread)\n",
       count, Percentile(exact_ms, 0.5), Percentile(exact_ms, 0.95), Percentile(hnsw_ms, 0.5),
       Percentile(hnsw_ms, 0.95), build_s);
 }

@@ -128,7 +128,6 @@ struct SearcherOptions {
   int hnsw_m = 16;                 // graph degree
   int hnsw_ef_construction = 200;  // build-time beam width
   int hnsw_ef_search = 128;        // query-time beam width (raised to the candidates wanted)
-  int build_threads = 0;           // threads building a graph; 0: hardware threads
 };
 
 // A loaded index, ready to answer many queries. See the file comment.

@@ -36,7 +36,6 @@ std::vector<ScoredRow> ExactTopK(const float* matrix, size_t dim, const float* q
 struct HnswParams {
   int m = 16;
   int ef_construction = 200;
-  int threads = 1;
 };
 
 // An HNSW graph (hnswlib, inner-product distance 1 - dot) over `count` vectors whose labels are

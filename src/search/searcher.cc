@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <unordered_map>
 
 #include "pipeline/pipeline.h"
@@ -220,9 +219,6 @@ Status Searcher::Impl::EnsureHnsw(RepoInfo* repo) {
   search_internal::HnswParams params;
   params.m = options.hnsw_m;
   params.ef_construction = options.hnsw_ef_construction;
-  params.threads = options.build_threads > 0
-                       ? options.build_threads
-                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const float* base = vectors.data() + static_cast<size_t>(repo->row_begin) * dim;
   const std::string stamp_text =
       search_internal::VectorStamp(embedder->model_id(), dim, ids, base, params);

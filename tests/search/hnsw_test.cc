@@ -81,7 +81,6 @@ TEST(HnswTest, RecallAt10AgainstExactIsAtLeast95Percent) {
   std::vector<float> queries = RandomUnitVectors(100, dim, 4);
   std::unique_ptr<HnswGraph> graph;
   HnswParams params;
-  params.threads = 2;
   ASSERT_TRUE(HnswGraph::Build(data.data(), count, dim, params, &graph).ok());
   EXPECT_EQ(graph->size(), count);
   const double recall = RecallAt10(*graph, data, queries, dim);
