@@ -134,26 +134,12 @@ Status HfEmbedder::RunWindows(const std::vector<std::vector<int32_t>>& ids,
   ScopedOmpThreads threads(options_.intra_op_threads);
   std::unique_ptr<HfEncoderModel::Scratch> scratch = AcquireScratch();
   const size_t budget = static_cast<size_t>(scratch->max_tokens());  // >= max_tokens_
-  const std::vector<int32_t>& prefix = tokenizer_->prefix();
-  const std::vector<int32_t>& suffix = tokenizer_->suffix();
-  const size_t specials = prefix.size() + suffix.size();
-  std::vector<int32_t> pass_ids;
-  std::vector<int> lengths;
-  Status st;
-  for (size_t w = 0; w < windows.size() && st.ok();) {
-    const size_t first = w;
-    pass_ids.clear();
-    lengths.clear();
-    for (; w < windows.size() && pass_ids.size() + windows[w].length + specials <= budget; ++w) {
-      const auto begin = ids[windows[w].text].begin() + windows[w].start;
-      pass_ids.insert(pass_ids.end(), prefix.begin(), prefix.end());
-      pass_ids.insert(pass_ids.end(), begin, begin + windows[w].length);
-      pass_ids.insert(pass_ids.end(), suffix.begin(), suffix.end());
-      lengths.push_back(windows[w].length + static_cast<int>(specials));
-    }
-    st = model_->Forward(pass_ids.data(), lengths, scratch.get(),
-                         vectors->data() + first * static_cast<size_t>(dim()));
-  }
+  const size_t dim = static_cast<size_t>(this->dim());
+  Status st = ForEachPackedPass(
+      ids, windows, budget, tokenizer_->prefix(), tokenizer_->suffix(),
+      [&](const int32_t* pass_ids, const std::vector<int>& lengths, size_t first) {
+        return model_->Forward(pass_ids, lengths, scratch.get(), vectors->data() + first * dim);
+      });
   ReleaseScratch(std::move(scratch));
   return st;
 }

@@ -26,6 +26,30 @@ void AppendWindows(size_t text, size_t n, size_t room, std::vector<TextWindow>* 
   }
 }
 
+Status ForEachPackedPass(
+    const std::vector<std::vector<int32_t>>& ids, const std::vector<TextWindow>& windows,
+    size_t budget, const std::vector<int32_t>& prefix, const std::vector<int32_t>& suffix,
+    const std::function<Status(const int32_t* ids, const std::vector<int>& lengths, size_t first)>&
+        run) {
+  const size_t specials = prefix.size() + suffix.size();
+  std::vector<int32_t> pass_ids;
+  std::vector<int> lengths;
+  for (size_t w = 0; w < windows.size();) {
+    const size_t first = w;
+    pass_ids.clear();
+    lengths.clear();
+    for (; w < windows.size() && pass_ids.size() + windows[w].length + specials <= budget; ++w) {
+      const auto begin = ids[windows[w].text].begin() + static_cast<ptrdiff_t>(windows[w].start);
+      pass_ids.insert(pass_ids.end(), prefix.begin(), prefix.end());
+      pass_ids.insert(pass_ids.end(), begin, begin + windows[w].length);
+      pass_ids.insert(pass_ids.end(), suffix.begin(), suffix.end());
+      lengths.push_back(windows[w].length + static_cast<int>(specials));
+    }
+    if (Status st = run(pass_ids.data(), lengths, first); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
 std::vector<std::vector<float>> PoolWindows(const std::vector<TextWindow>& windows,
                                             const float* vectors, size_t dim, size_t texts) {
   std::vector<size_t> windows_of(texts, 0);

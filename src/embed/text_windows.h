@@ -6,6 +6,8 @@
 #include <omp.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +30,17 @@ struct TextWindow {
 // text `text`, their lengths differing by at most one (so there is no tiny tail window).
 // REQUIRES: n >= 1, room >= 1.
 void AppendWindows(size_t text, size_t n, size_t room, std::vector<TextWindow>* windows);
+
+// Packs the windows, in order, into passes of at most `budget` tokens, each window wrapped in
+// `prefix` and `suffix` (a model's special tokens; may be empty), and calls
+// run(ids, lengths, first) for each pass: the pass's token ids back to back, each wrapped
+// window's length, and the index of its first window. Stops at the first error run returns.
+// REQUIRES: every wrapped window fits in `budget`.
+Status ForEachPackedPass(
+    const std::vector<std::vector<int32_t>>& ids, const std::vector<TextWindow>& windows,
+    size_t budget, const std::vector<int32_t>& prefix, const std::vector<int32_t>& suffix,
+    const std::function<Status(const int32_t* ids, const std::vector<int>& lengths, size_t first)>&
+        run);
 
 // One vector per text (`texts` of them) from the windows' vectors (window w's at
 // vectors[w * dim]): a text with one window gets that window's vector unchanged; a text with

@@ -108,21 +108,12 @@ Status UseLiteEmbedder::RunWindows(const std::vector<std::vector<int32_t>>& ids,
   ScopedOmpThreads threads(options_.intra_op_threads);
   std::unique_ptr<UseLiteModel::Scratch> scratch = AcquireScratch();
   const size_t budget = static_cast<size_t>(scratch->max_tokens());  // >= any window's length
-  std::vector<int32_t> pass_ids;
-  std::vector<int> lengths;
-  Status st;
-  for (size_t w = 0; w < windows.size() && st.ok();) {
-    const size_t first = w;
-    pass_ids.clear();
-    lengths.clear();
-    for (; w < windows.size() && pass_ids.size() + windows[w].length <= budget; ++w) {
-      const auto begin = ids[windows[w].text].begin() + windows[w].start;
-      pass_ids.insert(pass_ids.end(), begin, begin + windows[w].length);
-      lengths.push_back(windows[w].length);
-    }
-    st = model_->Forward(pass_ids.data(), lengths, scratch.get(),
-                         vectors->data() + first * UseLiteModel::kDim);
-  }
+  Status st = ForEachPackedPass(
+      ids, windows, budget, /*prefix=*/{}, /*suffix=*/{},
+      [&](const int32_t* pass_ids, const std::vector<int>& lengths, size_t first) {
+        return model_->Forward(pass_ids, lengths, scratch.get(),
+                               vectors->data() + first * UseLiteModel::kDim);
+      });
   ReleaseScratch(std::move(scratch));
   return st;
 }
