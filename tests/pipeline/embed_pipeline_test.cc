@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "fake_embedder.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_internal.h"
 #include "store/encoding.h"
@@ -24,83 +25,10 @@ namespace {
 
 using testing::ExportChunks;
 using testing::ExportFiles;
+using testing::FakeEmbedder;
 using testing::QueryRows;
 using testing::TempDir;
 using testing::WriteFile;
-
-// A model that needs no weights: a text's vector is derived from its bytes. It records every
-// Embed() call, counts how many run at once, and can be told to refuse texts containing
-// "POISON" (InvalidArgument, as a real model refuses bad input) or to fail every call (as an
-// unreachable endpoint does).
-class FakeEmbedder : public Embedder {
- public:
-  int dim() const override { return 4; }
-  const std::string& model_id() const override { return id_; }
-  int max_tokens() const override { return 64; }
-  Status CountTokens(std::string_view text, size_t* count) const override {
-    *count = text.size() / 4 + 1;
-    return Status::Ok();
-  }
-  Status Embed(const std::vector<std::string_view>& texts,
-               std::vector<std::vector<float>>* out) const override {
-    out->clear();
-    const int now = ++active_;
-    int seen = max_active_.load();
-    while (now > seen && !max_active_.compare_exchange_weak(seen, now)) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    --active_;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      calls_.emplace_back(texts.begin(), texts.end());
-    }
-    if (fail_all) return Status::IoError("http://127.0.0.1:9/v1/embeddings: connection refused");
-    for (size_t i = 0; i < texts.size(); ++i) {
-      if (texts[i].find("POISON") != std::string_view::npos) {
-        return Status::InvalidArgument("text " + std::to_string(i) + ": poisoned");
-      }
-    }
-    for (std::string_view text : texts) out->push_back(VectorOf(text));
-    return Status::Ok();
-  }
-
-  static std::vector<float> VectorOf(std::string_view text) {
-    std::vector<float> v(4, 0.5f);
-    for (size_t i = 0; i < text.size(); ++i) v[i % 4] += static_cast<unsigned char>(text[i]);
-    double norm = 0;
-    for (float x : v) norm += static_cast<double>(x) * x;
-    for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
-    return v;
-  }
-
-  // Every call's texts, each call's list joined, sorted: comparable across thread schedules.
-  std::vector<std::string> CallSignatures() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string> out;
-    for (const auto& call : calls_) {
-      std::string joined;
-      for (const std::string& t : call) joined += t + "\x1f";
-      out.push_back(joined);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  size_t calls() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_.size();
-  }
-  int max_active() const { return max_active_.load(); }
-
-  bool fail_all = false;
-  int delay_ms = 0;
-
- private:
-  std::string id_ = "fake@1";
-  mutable std::mutex mu_;
-  mutable std::vector<std::vector<std::string>> calls_;
-  mutable std::atomic<int> active_{0};
-  mutable std::atomic<int> max_active_{0};
-};
 
 struct Outcome {
   Status status;
@@ -178,7 +106,7 @@ TEST(EmbedPipelineTest, GroupsAndVectorsDoNotDependOnTheMode) {
   Outcome one = IndexWith(dir.path(), db / "one.db", &one_model, 1, false, 100);
   Outcome par = IndexWith(dir.path(), db / "par.db", &par_model, 4, false, 100);
   ASSERT_TRUE(seq.status.ok() && one.status.ok() && par.status.ok());
-  EXPECT_GT(seq_model.calls(), 3u);
+  EXPECT_GT(seq_model.calls(), 3);
   EXPECT_EQ(seq_model.CallSignatures(), one_model.CallSignatures());
   EXPECT_EQ(seq_model.CallSignatures(), par_model.CallSignatures());
   EXPECT_EQ(ExportChunks(db / "seq.db", "repo"), ExportChunks(db / "par.db", "repo"));
@@ -229,7 +157,7 @@ TEST(EmbedPipelineTest, TextsOfAGroupAreSentShortestFirst) {
   FakeEmbedder model;
   Outcome r = IndexWith(dir.path(), db / "i.db", &model, 1, true);
   ASSERT_TRUE(r.status.ok());
-  ASSERT_EQ(model.calls(), 1u);
+  ASSERT_EQ(model.calls(), 1);
   const std::string call = model.CallSignatures()[0];
   EXPECT_LT(call.find("function s()"), call.find("long_one")) << call;
 }
@@ -290,7 +218,7 @@ TEST(EmbedPipelineTest, EmbedCallsAtOnceAreCappedWhateverTheWorkers) {
                         /*embed_concurrency=*/2);
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.summary.success_files, 40);
-  EXPECT_GT(model.calls(), 8u);
+  EXPECT_GT(model.calls(), 8);
   EXPECT_LE(model.max_active(), 2);
   EXPECT_GE(model.max_active(), 1);
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "fake_embedder.h"
 #include "pipeline/pipeline.h"
 #include "test_util.h"
 
@@ -18,50 +19,10 @@ namespace {
 
 using testing::ExportChunks;
 using testing::ExportFiles;
+using testing::FakeEmbedder;
 using testing::QueryRows;
 using testing::TempDir;
 using testing::WriteFile;
-
-// A model without weights: a text's vector comes from its bytes. Records every text embedded.
-class CountingEmbedder : public Embedder {
- public:
-  explicit CountingEmbedder(std::string id = "count@1") : id_(std::move(id)) {}
-  int dim() const override { return 4; }
-  const std::string& model_id() const override { return id_; }
-  int max_tokens() const override { return 64; }
-  Status CountTokens(std::string_view text, size_t* count) const override {
-    *count = text.size() / 4 + 1;
-    return Status::Ok();
-  }
-  Status Embed(const std::vector<std::string_view>& texts,
-               std::vector<std::vector<float>>* out) const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    calls_++;
-    out->clear();
-    for (std::string_view text : texts) {
-      texts_.emplace_back(text);
-      std::vector<float> v(4, 0.5f);
-      for (size_t i = 0; i < text.size(); ++i) v[i % 4] += static_cast<unsigned char>(text[i]);
-      double norm = 0;
-      for (float x : v) norm += static_cast<double>(x) * x;
-      for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
-      out->push_back(std::move(v));
-    }
-    return Status::Ok();
-  }
-  int calls() const { return calls_; }
-  const std::vector<std::string>& texts() const { return texts_; }
-  void Clear() {
-    calls_ = 0;
-    texts_.clear();
-  }
-
- private:
-  std::string id_;
-  mutable std::mutex mu_;
-  mutable int calls_ = 0;
-  mutable std::vector<std::string> texts_;
-};
 
 struct IndexRun {
   Status status;
@@ -167,7 +128,7 @@ void WriteTree(const TempDir& dir) {
 TEST(IncrementalTest, UnchangedTreeParsesAndEmbedsNothing) {
   TempDir dir, db;
   WriteTree(dir);
-  CountingEmbedder model;
+  FakeEmbedder model("count@1");
   RunSettings settings;
   settings.embedder = &model;
   IndexRun first = Index(dir.path(), db / "i.db", settings);
@@ -206,7 +167,7 @@ TEST(IncrementalTest, TouchedFileIsConfirmedByHashNotParsed) {
 TEST(IncrementalTest, ChangedFileEmbedsOnlyItsNewTexts) {
   TempDir dir, db;
   WriteTree(dir);
-  CountingEmbedder model;
+  FakeEmbedder model("count@1");
   RunSettings settings;
   settings.embedder = &model;
   ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
@@ -246,7 +207,7 @@ TEST(IncrementalTest, DeletedFileLosesItsRowsAndGraph) {
 TEST(IncrementalTest, RenamedFileReusesEveryVector) {
   TempDir dir, db;
   WriteTree(dir);
-  CountingEmbedder model;
+  FakeEmbedder model("count@1");
   RunSettings settings;
   settings.embedder = &model;
   ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
@@ -264,7 +225,7 @@ TEST(IncrementalTest, RenamedFileReusesEveryVector) {
 TEST(IncrementalTest, ModelChangeReembedsEverythingAndSaysSo) {
   TempDir dir, db;
   WriteTree(dir);
-  CountingEmbedder one("count@1"), two("count@2");
+  FakeEmbedder one("count@1"), two("count@2");
   RunSettings settings;
   settings.embedder = &one;
   IndexRun first = Index(dir.path(), db / "i.db", settings);
@@ -289,7 +250,7 @@ TEST(IncrementalTest, ModelChangeReembedsEverythingAndSaysSo) {
 TEST(IncrementalTest, ChunkingRulesChangeRechunksEveryFileReusingVectors) {
   TempDir dir, db;
   WriteTree(dir);
-  CountingEmbedder model;
+  FakeEmbedder model("count@1");
   RunSettings settings;
   settings.embedder = &model;
   ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
@@ -306,7 +267,7 @@ TEST(IncrementalTest, ChunkingRulesChangeRechunksEveryFileReusingVectors) {
 TEST(IncrementalTest, SequentialAndParallelIncrementalRunsAgree) {
   TempDir dir, a, b;
   WriteTree(dir);
-  CountingEmbedder model;
+  FakeEmbedder model("count@1");
   RunSettings seq;
   seq.embedder = &model;
   RunSettings par = seq;
@@ -347,7 +308,7 @@ TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
     }
   };
   write_original(1);
-  CountingEmbedder model;
+  FakeEmbedder model("count@1");
   for (bool sequential : {true, false}) {
     SCOPED_TRACE(sequential ? "sequential" : "parallel");
     std::filesystem::remove(db / "i.db");
