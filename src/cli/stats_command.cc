@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "pipeline/pipeline.h"
 #include "store/store.h"
 
 namespace semdex::cli {
@@ -15,27 +16,6 @@ struct StatsFlags {
   std::string db;
   bool json = false;
 };
-
-nlohmann::json StatsJson(const RepositoryStats& s) {
-  nlohmann::json last_run = nullptr;
-  if (!s.last_run_json.empty()) {
-    last_run = nlohmann::json::parse(s.last_run_json, nullptr, /*allow_exceptions=*/false);
-    last_run.erase("errors");  // stats is a summary; the run's full lists stay in the index
-    last_run.erase("skipped");
-    last_run["finished_at"] = s.last_run_at;
-  }
-  return {{"repository", s.repository},
-          {"root", s.root_path},
-          {"files", s.files},
-          {"failed_files", s.failed_files},
-          {"skipped_files", s.skipped_files},
-          {"chunks", s.chunks},
-          {"chunks_by_type", s.chunks_by_type},
-          {"chunks_by_language", s.chunks_by_language},
-          {"model", s.model_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.model_id)},
-          {"embedding_dim", s.embedding_dim},
-          {"last_run", last_run}};
-}
 
 std::string JoinCounts(const std::map<std::string, int64_t>& counts) {
   std::string out;
@@ -92,7 +72,7 @@ int RunStatsCommand(const StatsFlags& flags) {
       fmt::print(stderr, "semdex stats: error: {}\n", s.ToString());
       return 2;
     }
-    all.push_back(StatsJson(stats));
+    all.push_back(RepositoryStatsToJson(stats));
     text += StatsText(stats);
   }
   auto dump = [](const nlohmann::json& j) {

@@ -70,31 +70,6 @@ json TrimmedSummary(const IndexSummary& summary) {
   return j;
 }
 
-json StatsJson(const RepositoryStats& s) {
-  json last_run = nullptr;
-  if (!s.last_run_json.empty()) {
-    last_run = json::parse(s.last_run_json, nullptr, /*allow_exceptions=*/false);
-    if (last_run.is_object()) {
-      last_run.erase("errors");  // get_indexing_errors lists them
-      last_run.erase("skipped");
-      last_run["finished_at"] = s.last_run_at;
-    } else {
-      last_run = nullptr;
-    }
-  }
-  return {{"repository", s.repository},
-          {"root", s.root_path},
-          {"files", s.files},
-          {"failed_files", s.failed_files},
-          {"skipped_files", s.skipped_files},
-          {"chunks", s.chunks},
-          {"chunks_by_type", s.chunks_by_type},
-          {"chunks_by_language", s.chunks_by_language},
-          {"model", s.model_id.empty() ? json(nullptr) : json(s.model_id)},
-          {"embedding_dim", s.embedding_dim},
-          {"last_run", std::move(last_run)}};
-}
-
 }  // namespace
 
 ToolOutcome RunSearchCode(McpServer::State* state, const json& args) {
@@ -176,7 +151,7 @@ ToolOutcome RunGetIndexingStatus(McpServer::State* state, const json& args) {
     if (Status s = state->store->GetStats(name, &stats); !s.ok()) {
       return ToolOutcome::Error(s.message());
     }
-    repositories.push_back(StatsJson(stats));
+    repositories.push_back(RepositoryStatsToJson(stats));
   }
   return {{{"db", state->options.db_location}, {"repositories", std::move(repositories)}}, ""};
 }

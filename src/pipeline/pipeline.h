@@ -155,6 +155,11 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
 // The summary as one JSON object (the --json output and the runs table's summary column).
 nlohmann::json SummaryToJson(const IndexSummary& summary);
 
+// A repository's stats as one JSON object (semdex stats --json, the MCP get_indexing_status
+// tool): counts, model, and the last run's summary without its per-file lists ("last_run",
+// null when there is none).
+nlohmann::json RepositoryStatsToJson(const RepositoryStats& stats);
+
 // The summary as text, in the reference design's layout.
 std::string FormatSummaryText(const IndexSummary& summary);
 

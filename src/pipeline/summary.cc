@@ -50,6 +50,31 @@ nlohmann::json SummaryToJson(const IndexSummary& s) {
       {"elapsed_s", s.elapsed_s}};
 }
 
+nlohmann::json RepositoryStatsToJson(const RepositoryStats& s) {
+  nlohmann::json last_run = nullptr;
+  if (!s.last_run_json.empty()) {
+    last_run = nlohmann::json::parse(s.last_run_json, nullptr, /*allow_exceptions=*/false);
+    if (last_run.is_object()) {
+      last_run.erase("errors");  // a summary; the run's full lists stay in the index
+      last_run.erase("skipped");
+      last_run["finished_at"] = s.last_run_at;
+    } else {
+      last_run = nullptr;
+    }
+  }
+  return {{"repository", s.repository},
+          {"root", s.root_path},
+          {"files", s.files},
+          {"failed_files", s.failed_files},
+          {"skipped_files", s.skipped_files},
+          {"chunks", s.chunks},
+          {"chunks_by_type", s.chunks_by_type},
+          {"chunks_by_language", s.chunks_by_language},
+          {"model", s.model_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.model_id)},
+          {"embedding_dim", s.embedding_dim},
+          {"last_run", std::move(last_run)}};
+}
+
 std::string FormatSummaryText(const IndexSummary& s) {
   const std::string rule(80, '=');
   std::string out;
