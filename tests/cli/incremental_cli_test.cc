@@ -102,9 +102,8 @@ TEST(IncrementalCliTest, KilledAtRandomMomentsTheIndexStaysConsistentAndComplete
   WriteTree(dir / "tree", kFiles);
   const std::string index = db / "i.db";
   std::mt19937 rng(20240607);
-  int kills = 0;
-  for (int round = 0; round < 20; ++round) {
-    // Change some files, delete one, add one: every run has work to be cut.
+  // Change some files, delete one, add one: every run has work to be cut.
+  auto change_tree = [&](int round) {
     for (int k = 0; k < 15; ++k) {
       int i = static_cast<int>(rng() % kFiles);
       WriteFile(dir / ("tree/src/m" + std::to_string(i) + ".ts"), SourceFile(i, kFiles, round + 1));
@@ -112,9 +111,29 @@ TEST(IncrementalCliTest, KilledAtRandomMomentsTheIndexStaysConsistentAndComplete
     std::filesystem::remove(dir / ("tree/src/extra" + std::to_string(round - 1) + ".ts"));
     WriteFile(dir / ("tree/src/extra" + std::to_string(round) + ".ts"),
               "export const e" + std::to_string(round) + " = 1;\n");
+  };
+  // How long a full and an incremental run take on this machine, so that the kills land while
+  // the indexer runs however fast or slow the machine is.
+  auto timed_run = [&](const std::string& db_path) {
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(RunCommand(kSemdex + " index " + dir / "tree" +
+                         " --no-embed --workers 2 --repository repo --db " + db_path)
+                  .exit_code,
+              0);
+    return std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count());
+  };
+  const int64_t full_ms = timed_run(db / "timing.db");
+  change_tree(0);
+  const int64_t incremental_ms = timed_run(db / "timing.db");
+  int kills = 0;
+  for (int round = 0; round < 20; ++round) {
+    change_tree(round);
     pid_t pid = Spawn({"index", dir / "tree", "--no-embed", "--repository", "repo", "--db", index,
                        "--workers", "2"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));
+    const int64_t span = round == 0 ? full_ms : incremental_ms;
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(rng()) % span));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
