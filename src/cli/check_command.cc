@@ -42,10 +42,10 @@ int RunCheckCommand(const CheckFlags& flags) {
   for (const std::string& p : problems) fmt::print("problem: {}\n", p);
   if (!problems.empty()) {
     fmt::print("{} problem{} found in {}\n", problems.size(), problems.size() == 1 ? "" : "s",
-               location);
+               DisplayLocation(location));
     return 1;
   }
-  fmt::print("ok: {}{}\n", location,
+  fmt::print("ok: {}{}\n", DisplayLocation(location),
              flags.repository.empty() ? "" : fmt::format(" (repository {})", flags.repository));
   return 0;
 }

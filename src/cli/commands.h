@@ -19,6 +19,7 @@ CommandRunner AddSearchCommand(CLI::App* app);
 CommandRunner AddCheckCommand(CLI::App* app);
 CommandRunner AddGraphCommand(CLI::App* app);
 CommandRunner AddMcpCommand(CLI::App* app);
+CommandRunner AddWatchCommand(CLI::App* app);
 
 // Where the index lives: --db if given, else $SEMDEX_DB, else $XDG_DATA_HOME/semdex/index.db,
 // else ~/.local/share/semdex/index.db.

@@ -27,8 +27,9 @@ Status ResolveDbLocation(const std::string& flag_value, std::string* location) {
 
 void AddDbOption(CLI::App* command, std::string* db) {
   command->add_option("--db", *db,
-                      "Index location: a SQLite file path (PostgreSQL URLs are not supported "
-                      "yet). Default: $SEMDEX_DB, else $XDG_DATA_HOME/semdex/index.db, else "
+                      "Index location: a SQLite file path, or a PostgreSQL URL "
+                      "(postgresql://user:password@host:port/dbname; PG* variables fill the rest). "
+                      "Default: $SEMDEX_DB, else $XDG_DATA_HOME/semdex/index.db, else "
                       "~/.local/share/semdex/index.db");
 }
 

@@ -89,7 +89,7 @@ int RunGraphCommand(const GraphFlags& flags) {
   }
   if (graph->node_count() == 0) {
     fmt::print(stderr, "{}: error: the index {} holds no graph{} (run semdex index first)\n",
-               kCommand, location,
+               kCommand, DisplayLocation(location),
                flags.repository.empty() ? "" : fmt::format(" for {}", flags.repository));
     return 2;
   }

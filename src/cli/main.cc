@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   semdex::cli::CommandRunner check = semdex::cli::AddCheckCommand(&app);
   semdex::cli::CommandRunner graph = semdex::cli::AddGraphCommand(&app);
   semdex::cli::CommandRunner mcp = semdex::cli::AddMcpCommand(&app);
+  semdex::cli::CommandRunner watch = semdex::cli::AddWatchCommand(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -33,5 +34,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("check")) return check();
   if (app.got_subcommand("graph")) return graph();
   if (app.got_subcommand("mcp")) return mcp();
+  if (app.got_subcommand("watch")) return watch();
   return 2;
 }

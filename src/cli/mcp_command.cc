@@ -43,10 +43,10 @@ int RunMcpCommand(const McpFlags& flags) {
   // A client that goes away must end the server with an error from write(), not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   McpServerOptions options;
-  options.db_location = location;
+  options.db_location = DisplayLocation(location);  // never a password
   options.max_message_bytes = flags.max_message_bytes;
   McpServer server(store.get(), options);
-  fmt::print(stderr, "semdex mcp: serving {} on stdio\n", location);
+  fmt::print(stderr, "semdex mcp: serving {} on stdio\n", DisplayLocation(location));
   Status s = server.Serve(STDIN_FILENO, out);
   std::fclose(out);
   if (!s.ok()) {

@@ -27,9 +27,9 @@ struct SearchFlags {
   bool explain = false;
   std::string model;  // "": the index's own model
   std::string precision;
-  double lexical_weight = 1.0;
-  double vector_weight = 1.0;
-  int rrf_k = 60;
+  double lexical_weight = SearchRequest().lexical_weight;
+  double vector_weight = SearchRequest().vector_weight;
+  int rrf_k = SearchRequest().rrf_k;
   bool exact = false;
   bool hnsw = false;
 };
@@ -151,7 +151,7 @@ int RunSearchCommand(const SearchFlags& flags) {
   }
   SearcherOptions options;
   options.repository = flags.repository;
-  options.hnsw_dir = location + ".hnsw";
+  options.hnsw_dir = IndexSideDirectory(location);
   std::unique_ptr<Searcher> searcher;
   if (Status s = Searcher::Open(store.get(), embedder.get(), options, &searcher); !s.ok()) {
     return Fail(s.ToString());
@@ -205,7 +205,8 @@ CommandRunner AddSearchCommand(CLI::App* app) {
                   "Weight of the lexical rank in hybrid fusion (default: 1)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--vector-weight", flags->vector_weight,
-                  "Weight of the vector rank in hybrid fusion (default: 1)")
+                  "Weight of the vector rank in hybrid fusion (default: 0.01: with the default "
+                  "model the lexical leg ranks better; raise it for a code embedding model)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--rrf-k", flags->rrf_k, "Reciprocal rank fusion constant (default: 60)")
       ->check(CLI::PositiveNumber);

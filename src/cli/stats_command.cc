@@ -35,6 +35,7 @@ std::string StatsText(const RepositoryStats& s) {
   out += fmt::format("  Model: {}\n", s.model_id.empty()
                                           ? "none (indexed with --no-embed)"
                                           : fmt::format("{} ({}-d)", s.model_id, s.embedding_dim));
+  if (!s.backend.empty()) out += fmt::format("  Backend: {}\n", s.backend);
   nlohmann::json run = nlohmann::json::parse(s.last_run_json, nullptr, false);
   if (!run.is_discarded() && run.is_object()) {
     out += fmt::format("  Last run: {} ({}, {} workers, {} files, {:.2f} s)\n", s.last_run_at,

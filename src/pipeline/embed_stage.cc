@@ -16,6 +16,12 @@ bool IsBlank(std::string_view text) {
   });
 }
 
+// Whether chunk `c` of `file` still needs a vector from the model.
+bool NeedsVector(const FileResult& file, size_t c) {
+  return file.row.chunks[c].embedding_code.empty() &&
+         !(c < file.from_cache.size() && file.from_cache[c]);
+}
+
 // One chunk to embed: where it is and how long it is.
 struct TextRef {
   uint32_t tokens;
@@ -56,7 +62,7 @@ std::vector<TextRef> SortedRefs(const Group& group, const std::vector<size_t>& f
   for (size_t f : files) {
     const FileResult& file = group.files[f];
     for (size_t c = 0; c < file.row.chunks.size(); ++c) {
-      if (!file.row.chunks[c].embedding_code.empty()) continue;  // reused (PriorState)
+      if (!NeedsVector(file, c)) continue;  // reused (PriorState, the vector cache)
       uint32_t tokens = c < file.chunk_tokens.size() ? file.chunk_tokens[c] : 0;
       refs.push_back({tokens, f, c});
     }
@@ -81,6 +87,8 @@ std::string_view EmbedText(const ChunkRow& chunk) {
   return chunk.chunk_type.empty() ? std::string_view("chunk") : chunk.chunk_type;
 }
 
+std::string TextHash(std::string_view text) { return Xxh3Hex128(text); }
+
 bool GroupBuilder::Add(FileResult file) {
   for (uint32_t t : file.chunk_tokens) open_.tokens += t;
   open_.files.push_back(std::move(file));
@@ -98,10 +106,12 @@ void EmbedGroup(const Embedder& embedder, Group* group, EmbedCounts* counts) {
   std::vector<size_t> indexed;
   for (size_t f = 0; f < group->files.size(); ++f) {
     const FileResult& file = group->files[f];
-    if (file.kind == FileEvent::Kind::kIndexed &&
-        std::any_of(file.row.chunks.begin(), file.row.chunks.end(),
-                    [](const ChunkRow& c) { return c.embedding_code.empty(); })) {
-      indexed.push_back(f);
+    if (file.kind != FileEvent::Kind::kIndexed) continue;
+    for (size_t c = 0; c < file.row.chunks.size(); ++c) {
+      if (NeedsVector(file, c)) {
+        indexed.push_back(f);
+        break;
+      }
     }
   }
   if (indexed.empty()) return;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "graph/graph.h"
+#include "pipeline/commit_pool.h"
 #include "pipeline/pipeline_internal.h"
 
 namespace semdex {
@@ -28,6 +29,10 @@ double SecondsSince(Clock::time_point start) {
 bool Cancelled(const IndexOptions& options) {
   return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed);
 }
+
+// Vectors the cache keeps beyond one per chunk of the index (Store::PruneVectorCache): texts
+// that left the index and may come back (~40 MiB of the default model's 512-d vectors).
+constexpr int64_t kVectorCacheSpareEntries = 20000;
 
 // How often waiting threads look at IndexOptions::cancel (a signal handler cannot notify).
 constexpr std::chrono::milliseconds kCancelPoll(50);
@@ -47,7 +52,19 @@ class ResultWriter {
         summary_(summary),
         before_change_(std::move(before_change)) {}
 
-  void Write(FileResult r) {
+  // Writes indexed files through `connections` more connections when the store offers them
+  // (commit_pool.h); Flush() then waits for the last ones.
+  Status OpenCommitPool(int connections) { return pool_.Open(store_, connections); }
+
+  // `written`: the status of the file's write, done by the commit pool.
+  void Write(FileResult r, const Status* written = nullptr) {
+    if (written == nullptr) FillCachedVectors(&r);
+    if (written == nullptr && pool_.active() && r.kind == FileEvent::Kind::kIndexed &&
+        before_change_().ok()) {
+      pool_.Submit(std::move(r));
+      for (CommitPool::Written& w : pool_.Take(/*wait=*/false)) Write(std::move(w.file), &w.status);
+      return;
+    }
     const std::string& path = files_[r.index].path;
     FileEvent event;
     event.path = path;
@@ -67,7 +84,7 @@ class ResultWriter {
     }
     if (r.kind == FileEvent::Kind::kIndexed) {
       Status s = before_change_();
-      if (s.ok()) s = store_->WriteFile(r.row);
+      if (s.ok()) s = written != nullptr ? *written : store_->WriteFile(r.row);
       if (s.ok()) {
         event.chunks = static_cast<int64_t>(r.row.chunks.size());
         summary_->success_files++;
@@ -103,6 +120,62 @@ class ResultWriter {
 
   int64_t done() const { return done_; }
 
+  // Gives the chunks marked FileResult::from_cache their cached vectors. A vector the cache no
+  // longer holds (pruned meanwhile by a run of another repository) is embedded here, on the
+  // writer thread, with one Embed() call for the file: rare, and the run stays correct.
+  void FillCachedVectors(FileResult* r) {
+    if (r->kind != FileEvent::Kind::kIndexed || options_.embedder == nullptr) return;
+    std::vector<size_t> chunks;
+    std::vector<std::string> hashes;
+    for (size_t c = 0; c < r->from_cache.size() && c < r->row.chunks.size(); ++c) {
+      if (!r->from_cache[c]) continue;
+      chunks.push_back(c);
+      hashes.push_back(r->row.chunks[c].embedding_text_hash);
+    }
+    if (chunks.empty()) return;
+    std::vector<std::vector<float>> vectors;
+    Status s = store_->LoadCachedVectors(options_.embedder->model_id(), options_.embedder->dim(),
+                                         hashes, &vectors);
+    std::vector<size_t> missing;
+    std::vector<std::string_view> texts;
+    for (size_t i = 0; s.ok() && i < chunks.size(); ++i) {
+      ChunkRow& chunk = r->row.chunks[chunks[i]];
+      if (!vectors[i].empty()) {
+        chunk.embedding_code = std::move(vectors[i]);
+        continue;
+      }
+      missing.push_back(chunks[i]);
+      texts.push_back(EmbedText(chunk));
+    }
+    if (s.ok() && !missing.empty()) {
+      std::vector<std::vector<float>> embedded;
+      const Clock::time_point start = Clock::now();
+      s = options_.embedder->Embed(texts, &embedded);
+      summary_->embedding.seconds += SecondsSince(start);
+      summary_->embedding.calls++;
+      if (s.ok() && embedded.size() != missing.size()) {
+        s = Status::Internal(fmt::format("the model returned {} vectors for {} texts",
+                                         embedded.size(), missing.size()));
+      }
+      for (size_t i = 0; s.ok() && i < missing.size(); ++i) {
+        r->row.chunks[missing[i]].embedding_code = std::move(embedded[i]);
+        summary_->embedding.chunks++;
+        r->reused_vectors--;
+      }
+    }
+    if (!s.ok()) {
+      r->kind = FileEvent::Kind::kFailed;
+      r->message = "embedding: " + s.message();
+    }
+  }
+
+  // Counts the files the commit pool still writes, once written.
+  void Flush() {
+    while (pool_.busy()) {
+      for (CommitPool::Written& w : pool_.Take(/*wait=*/true)) Write(std::move(w.file), &w.status);
+    }
+  }
+
  private:
   // Records a problem unless the file's stored row records the same one; returns true then.
   bool RecordProblem(const FileProblem& problem, size_t index) {
@@ -127,6 +200,7 @@ class ResultWriter {
   IndexSummary* summary_;
   std::function<Status()> before_change_;
   int64_t done_ = 0;
+  CommitPool pool_;  // inactive unless OpenCommitPool opened connections
 };
 
 void AddCounts(const EmbedCounts& c, IndexSummary::Embedding* e) {
@@ -224,6 +298,7 @@ class ParallelRun {
     AddCounts(counts_, embedding);
     lock.unlock();
     for (std::thread& t : threads) t.join();
+    writer->Flush();
   }
 
  private:
@@ -306,12 +381,6 @@ class ParallelRun {
   bool stop_ = false;  // the writer is done (or cancelled)
 };
 
-std::string DefaultRepositoryName(const std::string& root) {
-  std::filesystem::path p = std::filesystem::weakly_canonical(root);
-  std::string name = p.filename().string();
-  return name.empty() ? p.string() : name;
-}
-
 // Fills `vectors` with the stored vectors of `paths` (text -> vector), skipping odd dimensions.
 Status LoadReusableVectors(Store* store, const std::string& repository,
                            const std::vector<std::string>& paths, int dim,
@@ -343,6 +412,13 @@ Status FinishRunRecord(Store* store, int64_t run_id, const IndexSummary& summary
 
 }  // namespace
 
+std::string RepositoryNameFor(const IndexOptions& options) {
+  if (!options.repository.empty()) return options.repository;
+  std::filesystem::path p = std::filesystem::weakly_canonical(options.root);
+  std::string name = p.filename().string();
+  return name.empty() ? p.string() : name;
+}
+
 Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary) {
   const Clock::time_point start = Clock::now();
   *summary = IndexSummary();
@@ -350,18 +426,20 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   std::filesystem::path absolute_root = std::filesystem::absolute(options.root, ec);
   summary->root = ec ? options.root : absolute_root.lexically_normal().string();
   if (summary->root.size() > 1 && summary->root.back() == '/') summary->root.pop_back();
-  summary->repository =
-      options.repository.empty() ? DefaultRepositoryName(options.root) : options.repository;
+  summary->repository = RepositoryNameFor(options);
   summary->mode = options.sequential ? "sequential" : "parallel";
   summary->workers = options.sequential ? 1 : std::max(1, options.workers);
   const std::string& repository = summary->repository;
 
   std::unique_ptr<RepositoryLock> lock;
-  if (Status s = store->LockRepository(repository, &lock); !s.ok()) return s;
+  if (!options.caller_holds_lock) {
+    if (Status s = store->LockRepository(repository, &lock); !s.ok()) return s;
+  }
 
   // Scan first: a bad root must fail before anything is deleted.
   ScanResult scan;
   if (Status s = ScanDirectory(options.root, options.scan, &scan); !s.ok()) return s;
+  if (options.on_scan) options.on_scan(scan);
   if (Cancelled(options)) {
     summary->interrupted = true;
     FinishSummary(start, summary);
@@ -409,12 +487,12 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
     if (state.chunker_stamp != during.chunker_stamp) during.chunker_stamp.reset();
   }
   during.graph_stale = true;
-  // The first change of the run deletes the graph rows and marks the graph stale (pipeline.h).
+  // The first change of the run marks the graph stale (pipeline.h); its rows stay, to be
+  // compared with the rebuilt graph's at the end.
   bool marked = false;
   auto before_change = [&]() -> Status {
     if (marked) return Status::Ok();
-    Status s = store->MarkGraphStale(repository);
-    if (s.ok()) s = store->SetRepositoryState(repository, during);
+    Status s = store->SetRepositoryState(repository, during);
     marked = s.ok();
     return s;
   };
@@ -438,6 +516,16 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
       return s;
     }
   }
+  if (options.embedder != nullptr && !plan.to_process.empty()) {
+    std::vector<std::string> cached;
+    if (Status s =
+            store->ListCachedVectors(summary->embedding.model_id, summary->embedding.dim, &cached);
+        !s.ok()) {
+      return s;
+    }
+    plan.prior.cached_texts.insert(std::make_move_iterator(cached.begin()),
+                                   std::make_move_iterator(cached.end()));
+  }
   if (!plan.deleted.empty()) {
     if (Status s = before_change(); !s.ok()) return s;
     if (Status s = store->DeleteFiles(repository, plan.deleted); !s.ok()) return s;
@@ -446,6 +534,10 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   if (options.on_scanned) options.on_scanned(summary->files_to_process);
 
   ResultWriter writer(options, plan.to_process, plan.prior, store, summary, before_change);
+  if (!options.sequential && !plan.to_process.empty()) {
+    // One connection per worker where the store has them (PostgreSQL); SQLite: none.
+    if (Status s = writer.OpenCommitPool(summary->workers); !s.ok()) return s;
+  }
   if (options.sequential) {
     RunSequential(options, plan.to_process, plan.prior, repository, &writer, &summary->embedding);
   } else {
@@ -467,6 +559,9 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
       return s;
     }
     summary->graph = {graph.nodes, graph.edges, true};
+  }
+  if (options.embedder != nullptr && marked) {
+    if (Status s = store->PruneVectorCache(kVectorCacheSpareEntries); !s.ok()) return s;
   }
   const RepositoryState& target = plan.target;
   if (marked || state.graph_stale || !state.recorded || state.model_id != target.model_id ||

@@ -16,19 +16,26 @@
 // row's is not read; one whose size is equal but mtime not is read and, when its xxh3 equals the
 // stored hash, only its mtime is updated; every other file is processed as above, and its chunks
 // reuse the stored vectors of the changed and deleted files whose text (EmbedText) is the same,
-// so only new texts reach Embed() (a renamed file costs no Embed() call). Stored files no longer
-// in the tree are deleted. The repository's state (Store::GetRepositoryState) records the model
-// and the chunking rules (ChunkerStamp) every row was made with: when either differs, every
-// file is redone (vectors reused only when the model is the same), and the summary says why.
-// The graph is rebuilt from the store, whole, when anything changed (so it equals a full
-// rebuild's), and not at all when nothing did.
+// else the vector cache's (Store::ListCachedVectors: vectors by model and text hash, written
+// with each file's rows and kept after they go, so a text removed and later restored is not
+// embedded again; pruned after runs, PruneVectorCache), so only new texts reach Embed() (a
+// renamed file costs no Embed() call). The writer reads cached vectors just before it writes
+// the file; which chunks take one is decided before the run, so every mode still makes the same
+// Embed() calls. Stored files no longer in the tree are deleted. The repository's state
+// (Store::GetRepositoryState) records the model and the chunking rules (ChunkerStamp) every row was
+// made with: when either differs, every file is redone (vectors reused only when the model is the
+// same), and the summary says why. The graph is recomputed from the store, whole, when anything
+// changed (so it equals a full rebuild's), and not at all when nothing did; the store writes only
+// the graph rows that differ from the stored ones (Store::ReplaceGraph), which after a small change
+// are few.
 //
 // Crash safety: each file's rows are written (or deleted) in one transaction. Before its first
-// change a run deletes the graph rows and marks the graph stale in one transaction
-// (Store::MarkGraphStale), and clears the mark once the rebuilt graph is written; a run that
-// changes the model or rules first records them as mixed, and the new ones only when every file
-// is done. So a run killed at any point leaves no partial file and no graph row naming a changed
-// file, and the next run sees what is left to do. One process at a time indexes a repository
+// change a run marks the graph stale (RepositoryState::graph_stale), and clears the mark once
+// the recomputed graph is written; while the mark is set the graph is never served
+// (Store::LoadGraph) and `semdex check` reports it. A run that changes the model or rules first
+// records them as mixed, and the new ones only when every file is done. So a run killed at any
+// point leaves no partial file and no stale graph taken for fresh, and the next run sees what
+// is left to do. One process at a time indexes a repository
 // (Store::LockRepository). IndexOptions::cancel stops a run between files.
 //
 // Memory does not grow with N beyond a thread's stack: at most `embed_concurrency` Embed()
@@ -88,6 +95,12 @@ struct IndexOptions {
   std::function<void(const FileEvent&, int64_t done, int64_t total)> on_file;
   // Called once after the scan with the number of files to process.
   std::function<void(int64_t total)> on_scanned;
+  // Called once after the scan, before anything is written, with what the scan found (semdex
+  // watch watches the directories it walked).
+  std::function<void(const ScanResult&)> on_scan;
+  // The caller holds Store::LockRepository for the repository already (semdex watch holds it
+  // while it watches), so RunIndex does not take it.
+  bool caller_holds_lock = false;
   // When it becomes true (e.g. set by a signal handler) the run stops: no file is started or
   // committed after that, files in flight are dropped (nothing of them is written), the graph
   // is left stale, and RunIndex returns OK with summary.interrupted set. The next run completes.
@@ -137,7 +150,7 @@ struct IndexSummary {
     int64_t changed = 0;         // re-chunked (stored before)
     int64_t added = 0;           // new
     int64_t deleted = 0;         // rows deleted: no longer in the tree
-    int64_t reused_vectors = 0;  // chunks given a stored vector instead of an Embed() call
+    int64_t reused_vectors = 0;  // chunks given a stored or cached vector, not an Embed() call
     std::string redo_reason;     // why every file was redone ("" when not)
   } changes;
   // Cancelled (IndexOptions::cancel): files_done of files_to_process were committed.
@@ -146,6 +159,9 @@ struct IndexSummary {
   int64_t files_done = 0;
   double elapsed_s = 0;
 };
+
+// The repository a run with `options` writes: options.repository, else the root's base name.
+std::string RepositoryNameFor(const IndexOptions& options);
 
 // Runs one index job into `store`. Returns non-OK only for errors that stop the whole job
 // (root missing or not a directory, database failure outside a file's transaction); per-file

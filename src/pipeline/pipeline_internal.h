@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "embed/embed.h"
@@ -36,6 +37,9 @@ struct PriorState {
   // Vectors of the current model that chunks may reuse, keyed by the text they were made from
   // (EmbedText): the stored vectors of the changed and deleted files.
   std::unordered_map<std::string, std::vector<float>> vectors;
+  // Hashes of the texts (TextHash) the store's vector cache holds a vector of the current model
+  // for (Store::ListCachedVectors); listed before the run, read by the writer.
+  std::unordered_set<std::string> cached_texts;
 };
 
 // What a run does, decided from the scan and the stored rows before any file is read.
@@ -75,7 +79,10 @@ struct FileResult {
   // kIndexed with an embedder: the tokens the model is fed for each chunk (CountTokens), 0 when
   // the count failed (Embed() then reports why).
   std::vector<uint32_t> chunk_tokens;
-  int64_t reused_vectors = 0;  // chunks whose vector came from PriorState::vectors
+  int64_t reused_vectors = 0;  // chunks whose vector came from PriorState::vectors or the cache
+  // Per chunk (with an embedder): its vector is to be read from the vector cache (its text hash
+  // is in PriorState::cached_texts): not embedded; the writer fills it before the write.
+  std::vector<bool> from_cache;
   PipelineClock::time_point started;
 };
 
@@ -92,6 +99,9 @@ FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions
 // The text a chunk's vector is made from: its source code, or, when that is blank, its qualified
 // name (else name, else kind), so that every chunk of an indexed file gets a vector.
 std::string_view EmbedText(const ChunkRow& chunk);
+
+// The vector cache's key of a text: xxh3-128 hex (ChunkRow::embedding_text_hash).
+std::string TextHash(std::string_view text);
 
 // Consecutive files (in scan order) whose chunks are embedded by one Embed() call.
 struct Group {

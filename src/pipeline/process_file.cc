@@ -109,9 +109,13 @@ FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions
     r.syntax_errors = parsed.syntax_error_count;
     r.row = MakeFileRow(repository, current, hash, repaired, parsed);
     if (options.embedder != nullptr) {
+      r.row.embedding_model_id = options.embedder->model_id();
       r.chunk_tokens.reserve(r.row.chunks.size());
-      for (ChunkRow& chunk : r.row.chunks) {
+      r.from_cache.assign(r.row.chunks.size(), false);
+      for (size_t c = 0; c < r.row.chunks.size(); ++c) {
+        ChunkRow& chunk = r.row.chunks[c];
         const std::string_view text = EmbedText(chunk);
+        chunk.embedding_text_hash = TextHash(text);
         if (prior != nullptr && !prior->vectors.empty()) {
           auto it = prior->vectors.find(std::string(text));
           if (it != prior->vectors.end()) {
@@ -120,6 +124,12 @@ FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions
             r.chunk_tokens.push_back(0);
             continue;
           }
+        }
+        if (prior != nullptr && prior->cached_texts.count(chunk.embedding_text_hash) != 0) {
+          r.from_cache[c] = true;  // weighs nothing in grouping, as a reused vector
+          r.reused_vectors++;
+          r.chunk_tokens.push_back(0);
+          continue;
         }
         size_t tokens = 0;
         if (!options.embedder->CountTokens(text, &tokens).ok()) tokens = 0;

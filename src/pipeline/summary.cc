@@ -72,6 +72,7 @@ nlohmann::json RepositoryStatsToJson(const RepositoryStats& s) {
           {"chunks_by_language", s.chunks_by_language},
           {"model", s.model_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.model_id)},
           {"embedding_dim", s.embedding_dim},
+          {"backend", s.backend},
           {"last_run", std::move(last_run)}};
 }
 

@@ -58,8 +58,11 @@ struct SkippedPath {
 };
 
 struct ScanResult {
-  std::vector<ScannedFile> files;     // sorted by path (byte order)
-  std::vector<SkippedPath> skipped;   // sorted by path
+  std::vector<ScannedFile> files;    // sorted by path (byte order)
+  std::vector<SkippedPath> skipped;  // sorted by path
+  // Every directory walked (not ignored, not node_modules, readable): absolute physical paths
+  // (symlinks resolved), the root first, each once. What semdex watch watches.
+  std::vector<std::string> directories;
 };
 
 // Walks `root`. Candidate files are those with an extension LanguageForPath() knows; other

@@ -181,6 +181,7 @@ Status Walker::WalkDir(const PendingDir& dir) {
          fmt::format("cannot open directory: {}", ErrnoText(err)));
     return Status::Ok();
   }
+  out_->directories.push_back(dir.abs);
   std::vector<DirEntry> entries;
   errno = 0;
   while (const struct dirent* e = ::readdir(d)) {

@@ -7,7 +7,8 @@
 //   before it reaches the engine, so no query text is ever FTS syntax: empty, huge, punctuation
 //   only, `"`, `*`, `NEAR(`, `AND OR NOT`, unbalanced parentheses are all searched as text (or
 //   give no results), never an engine error. Terms are OR-ed; BM25 weighs a term found in the
-//   name 8x, the qualified name 4x, the signature and doc comment 2x, the source 1x.
+//   name 8x, the qualified name 4x, the signature and doc comment 2x, the source 1x. Equal
+//   scores keep the order the chunks were written in.
 // - vector: the query embedded with the index's model (CheckIndexModel: a clear error when the
 //   Embedder is another model), scored by dot product (cosine: vectors are unit length) against
 //   every chunk's vector. Exact scan by default (vectors loaded once per Searcher, SIMD dot
@@ -18,6 +19,8 @@
 // - hybrid (default): reciprocal rank fusion of the two legs' top `candidates`:
 //   score = lexical_weight / (rrf_k + lexical rank) + vector_weight / (rrf_k + vector rank),
 //   ranks 1-based, a leg that did not return the chunk adds nothing. Ties break by chunk id.
+//   The default weights (1 and 0.01, see SearchRequest) favour the lexical leg: with the default
+//   model it is the better one on every query set measured.
 //   When no vectors can be searched (no Embedder given, or every repository in scope was indexed
 //   with --no-embed) hybrid runs the lexical leg alone and says so in SearchResponse::notes;
 //   vector mode fails instead.
@@ -73,9 +76,13 @@ struct SearchRequest {
   std::string language;    // code_chunks.language: "typescript", "javascript", "python"
   std::string kind;        // code_chunks.chunk_type: "function", "method", "class", ...
   std::string path_glob;   // matched against the file path (PathGlobMatches)
-  // Fusion (hybrid mode).
+  // Fusion (hybrid mode). The default vector weight was chosen with search_bench
+  // --fusion-sweep on three@0.187.0 with the default model (docs/search.md): every weight from
+  // 0.05 up ranked worse than the lexical leg alone, on both query sets; 0.01 keeps the lexical
+  // order within the top ~15 and lets the vector leg break ties and answer when the words of the
+  // query are not in the code. With a code model (jina-embeddings-v2-base-code) raise it.
   double lexical_weight = 1.0;  // >= 0
-  double vector_weight = 1.0;   // >= 0
+  double vector_weight = 0.01;  // >= 0
   int rrf_k = 60;               // >= 1
   int candidates = 100;  // how deep each leg is read before fusing; raised to `limit` if smaller
   VectorIndex vector_index = VectorIndex::kAuto;

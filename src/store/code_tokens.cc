@@ -114,7 +114,7 @@ std::string CodeSearchTokenText(std::string_view text) {
   return out;
 }
 
-std::string FtsMatchExpression(std::string_view query) {
+std::vector<std::string> SearchQueryTerms(std::string_view query) {
   std::vector<std::string> terms;
   std::vector<std::string> stop_terms;
   std::unordered_set<std::string> seen;
@@ -124,8 +124,12 @@ std::string FtsMatchExpression(std::string_view query) {
   }
   if (terms.empty()) terms = std::move(stop_terms);
   if (terms.size() > kMaxQueryTerms) terms.resize(kMaxQueryTerms);
+  return terms;
+}
+
+std::string FtsMatchExpression(std::string_view query) {
   std::string match;
-  for (const std::string& term : terms) {
+  for (const std::string& term : SearchQueryTerms(query)) {
     if (!match.empty()) match += " OR ";
     match.push_back('"');
     for (char c : term) {  // tokens hold no '"'; doubling keeps the quoting safe regardless

@@ -33,6 +33,8 @@ std::string CodeSearchTokenText(std::string_view text);
 // each double-quoted, joined by OR. "" when the query has no tokens (search nothing).
 inline constexpr size_t kMaxQueryTerms = 64;
 std::string FtsMatchExpression(std::string_view query);
+// The terms of FtsMatchExpression, unquoted (the PostgreSQL store ORs the same terms).
+std::vector<std::string> SearchQueryTerms(std::string_view query);
 
 // Registers the SQL function semdex_code_tokens(text) -> CodeSearchTokenText(text) ('' for
 // NULL) on `db`: the migration that builds the full-text index and the per-chunk insert use it.

@@ -187,6 +187,34 @@ CREATE TABLE repository_state (
 );
 )sql";
 
+// Version 5: the vector cache. Vectors by model and embedded text (xxh3-128 of the text a
+// chunk's vector is made from, pipeline's EmbedText), written with the chunks that carry them and
+// kept when those chunks go, so that a text that comes back (an edit undone, a branch switched
+// back) is not embedded again. used_at (a timestamp, see encoding.h) is the last time a chunk
+// was written with the vector: the cache is pruned oldest first (Store::PruneVectorCache).
+// And graph_row_digests: a digest of each graph row of a repository (kind: the table; key: the
+// row's node or edge id), so that ReplaceGraph writes only the rows that differ without reading
+// the rows back (sqlite_store_graph_diff.cc). A graph written before has none: it is rewritten
+// whole once.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE vector_cache (
+  model_id TEXT NOT NULL,
+  text_hash TEXT NOT NULL,
+  embedding BLOB NOT NULL,
+  used_at TEXT NOT NULL,
+  PRIMARY KEY (model_id, text_hash)
+);
+CREATE INDEX vector_cache_by_use ON vector_cache (used_at);
+
+CREATE TABLE graph_row_digests (
+  repository TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  PRIMARY KEY (repository, kind, key)
+) WITHOUT ROWID;
+)sql";
+
 struct Migration {
   int64_t version;
   std::string_view sql;
@@ -194,10 +222,7 @@ struct Migration {
 
 // Append only: a released migration never changes, a new schema is a new entry.
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1},
-    {2, kSchemaV2},
-    {3, kSchemaV3},
-    {4, kSchemaV4},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
 };
 
 Status CheckNotNewer(int64_t version) {

@@ -106,6 +106,9 @@ Status SqliteStore::PrepareStatements() {
       {&stmts_.ensure_repository,
        "INSERT INTO repositories (name, created_at) VALUES (?1, ?2) "
        "ON CONFLICT (name) DO NOTHING"},
+      {&stmts_.upsert_cached_vector,
+       "INSERT INTO vector_cache (model_id, text_hash, embedding, used_at) VALUES (?1, ?2, ?3, "
+       "?4) ON CONFLICT (model_id, text_hash) DO UPDATE SET used_at = excluded.used_at"},
   };
   for (const auto& [stmt, sql] : statements) {
     if (Status s = db_->Prepare(sql, stmt); !s.ok()) {
@@ -134,14 +137,7 @@ Status SqliteStore::InWriteTransaction(Body&& body) {
 Status SqliteStore::WriteFile(const FileRow& file) {
   const std::string what =
       fmt::format("writing {} (repository {}) to {}", file.file_path, file.repository, path_);
-  if (file.repository.empty() || file.file_path.empty()) {
-    return Status::InvalidArgument(what + ": repository and file path must not be empty");
-  }
-  for (size_t i = 0; i < file.chunks.size(); ++i) {
-    if (file.chunks[i].id.empty()) {
-      return Status::InvalidArgument(fmt::format("{}: chunk {} has no id", what, i));
-    }
-  }
+  if (Status s = CheckFileRowKeys(file, what); !s.ok()) return s;
   const std::string now = NowTimestampUtc();
   Status s = InWriteTransaction([&] { return WriteFileRows(file, now); });
   return s.ok() ? s : Annotate(s, what);
@@ -163,6 +159,7 @@ Status SqliteStore::WriteFileRows(const FileRow& file, const std::string& now) {
       return Annotate(s, fmt::format("chunk {} ({})", i, file.chunks[i].id));
     }
   }
+  if (Status s = CacheFileVectors(file, now); !s.ok()) return s;
   {
     SqliteStatement& rep = stmts_.replace_indexed_file;
     StatementResetter reset(&rep);
@@ -270,10 +267,7 @@ Status SqliteStore::ReplaceGraph(std::string_view repository, const GraphRows& r
   const std::string what = fmt::format("writing the graph of {} to {}", repository, path_);
   if (Status s = CheckGraphRows(repository, rows); !s.ok()) return Annotate(s, what);
   const std::string now = NowTimestampUtc();
-  Status s = InWriteTransaction([&] {
-    Status d = DeleteGraphRows(repository);
-    return d.ok() ? InsertGraphRows(repository, rows, now) : d;
-  });
+  Status s = InWriteTransaction([&] { return WriteGraphDiff(repository, rows, now); });
   return s.ok() ? s : Annotate(s, what);
 }
 

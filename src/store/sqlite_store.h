@@ -15,6 +15,10 @@
 
 namespace semdex {
 
+// InvalidArgument unless every row of `rows` hangs off one of its nodes (see
+// Store::ReplaceGraph). Both backends check with it (sqlite_store_graph.cc).
+Status CheckGraphRows(std::string_view repository, const GraphRows& rows);
+
 class SqliteStore : public Store {
  public:
   // Opens or creates the database file at `path`, configures the connection and migrates the
@@ -57,6 +61,13 @@ class SqliteStore : public Store {
   Status CheckIntegrity(std::string_view repository, std::vector<std::string>* problems) override;
   Status LoadGraph(std::string_view repository, GraphSnapshot* out) override;
   Status ListFileProblems(std::string_view repository, std::vector<FileProblem>* out) override;
+  // The vector cache: sqlite_store_vector_cache.cc.
+  Status ListCachedVectors(std::string_view model_id, int dim,
+                           std::vector<std::string>* text_hashes) override;
+  Status LoadCachedVectors(std::string_view model_id, int dim,
+                           const std::vector<std::string>& text_hashes,
+                           std::vector<std::vector<float>>* vectors) override;
+  Status PruneVectorCache(int64_t spare_entries) override;
 
  private:
   // Statements prepared once per Store: the per-file write path.
@@ -70,6 +81,7 @@ class SqliteStore : public Store {
     SqliteStatement replace_problem_file;
     SqliteStatement touch_repository;
     SqliteStatement ensure_repository;
+    SqliteStatement upsert_cached_vector;
   };
 
   SqliteStore(std::string path, const StoreOptions& options, std::unique_ptr<SqliteDb> db);
@@ -81,14 +93,23 @@ class SqliteStore : public Store {
 
   Status WriteFileRows(const FileRow& file, const std::string& now);
   Status InsertChunk(const FileRow& file, const ChunkRow& chunk, const std::string& now);
+  // Puts the file's vectors into the vector cache. REQUIRES: a write transaction.
+  Status CacheFileVectors(const FileRow& file, const std::string& now);
   Status RecordProblemRows(const FileProblem& problem, const std::string& now);
   Status DeleteRepositoryRows(std::string_view repository);
   // Deletes the graph rows of `repository` (see ReplaceGraph). REQUIRES: a write transaction.
   Status DeleteGraphRows(std::string_view repository);
-  // InvalidArgument unless every row of `rows` hangs off one of its nodes (see ReplaceGraph).
-  static Status CheckGraphRows(std::string_view repository, const GraphRows& rows);
   Status InsertGraphRows(std::string_view repository, const GraphRows& rows,
                          const std::string& now);
+  // Makes the repository's graph rows equal to `rows` writing only the rows that differ, found
+  // by their digests (sqlite_store_graph_diff.cc). REQUIRES: a write transaction;
+  // CheckGraphRows passed.
+  Status WriteGraphDiff(std::string_view repository, const GraphRows& rows, const std::string& now);
+  // InvalidArgument unless `expected` nodes name `repository` in their properties (a node that
+  // does not could never be found, or deleted, again).
+  Status CheckNodesFound(std::string_view repository, int64_t expected);
+  // The repository's stored nodes and metrics rows.
+  Status CountGraphRows(std::string_view repository, int64_t* nodes, int64_t* metrics);
   Status InsertMetrics(std::string_view repository, const std::vector<NodeMetricsRow>& rows,
                        const std::string& now);
   Status ReadGraphInput(std::string_view repository, GraphInput* out);

@@ -24,6 +24,7 @@ constexpr std::string_view kDeleteGraphSql[] = {
     "DELETE FROM edges WHERE source_node_id IN "
     "(SELECT node_id FROM nodes WHERE properties->>'repository' = ?1)",
     "DELETE FROM nodes WHERE properties->>'repository' = ?1",
+    "DELETE FROM graph_row_digests WHERE repository = ?1",
 };
 
 // Inserts every row of `rows` with `sql`, binding each with bind(statement, row).
@@ -49,7 +50,7 @@ void BindOptional(SqliteStatement* stmt, int index, const std::optional<int64_t>
 
 }  // namespace
 
-Status SqliteStore::CheckGraphRows(std::string_view repository, const GraphRows& rows) {
+Status CheckGraphRows(std::string_view repository, const GraphRows& rows) {
   std::unordered_set<std::string_view> nodes, edges;
   nodes.reserve(rows.nodes.size());
   for (const GraphNodeRow& n : rows.nodes) {
@@ -110,22 +111,7 @@ Status SqliteStore::InsertGraphRows(std::string_view repository, const GraphRows
                          st->BindText(5, now);
                        });
   if (!s.ok()) return Annotate(s, "nodes");
-  // Every node must be found again by the repository lookup, or its rows could never be deleted.
-  SqliteStatement count;
-  if (s = db->Prepare("SELECT COUNT(*) FROM nodes WHERE properties->>'repository' = ?1", &count);
-      !s.ok()) {
-    return s;
-  }
-  count.BindText(1, repository);
-  bool has_row = false;
-  if (s = count.Step(&has_row); !s.ok()) return s;
-  const int64_t found = has_row ? count.ColumnInt64(0) : 0;
-  count.Reset();
-  if (found != static_cast<int64_t>(rows.nodes.size())) {
-    return Status::InvalidArgument(fmt::format(
-        "{} of {} nodes do not name repository {} in their properties",
-        static_cast<int64_t>(rows.nodes.size()) - found, rows.nodes.size(), repository));
-  }
+  if (s = CheckNodesFound(repository, static_cast<int64_t>(rows.nodes.size())); !s.ok()) return s;
   s = InsertAll(db,
                 "INSERT INTO edges (edge_id, source_node_id, target_node_id, relation_type, "
                 "properties, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -161,6 +147,25 @@ Status SqliteStore::InsertGraphRows(std::string_view repository, const GraphRows
                   st->BindText(5, now);
                 });
   return s.ok() ? s : Annotate(s, "detailed metadata");
+}
+
+Status SqliteStore::CheckNodesFound(std::string_view repository, int64_t expected) {
+  SqliteStatement count;
+  if (Status s =
+          db_->Prepare("SELECT COUNT(*) FROM nodes WHERE properties->>'repository' = ?1", &count);
+      !s.ok()) {
+    return s;
+  }
+  count.BindText(1, repository);
+  bool has_row = false;
+  if (Status s = count.Step(&has_row); !s.ok()) return s;
+  const int64_t found = has_row ? count.ColumnInt64(0) : 0;
+  if (found != expected) {
+    return Status::InvalidArgument(
+        fmt::format("{} of {} nodes do not name repository {} in their properties",
+                    expected - found, expected, repository));
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::InsertMetrics(std::string_view repository,

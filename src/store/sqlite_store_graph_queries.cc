@@ -53,7 +53,16 @@ Status SqliteStore::LoadGraph(std::string_view repository, GraphSnapshot* out) {
 }
 
 Status SqliteStore::ReadGraphSnapshot(std::string_view repository, GraphSnapshot* out) {
-  Status s = ForEachRowOf(db_.get(), kNodesSql, repository, [&](const SqliteStatement& row) {
+  // A stale graph's rows may name what a run has changed since (pipeline.h): never served.
+  bool stale = false;
+  Status s = ForEachRowOf(
+      db_.get(), "SELECT graph_stale FROM repository_state WHERE repository = ?1", repository,
+      [&](const SqliteStatement& row) { stale = row.ColumnInt64(0) != 0; });
+  if (!s.ok()) return s;
+  if (stale) {
+    return StaleGraphError(repository);
+  }
+  s = ForEachRowOf(db_.get(), kNodesSql, repository, [&](const SqliteStatement& row) {
     GraphNodeInfo& n = out->nodes.emplace_back();
     n.node_id = row.ColumnText(0);
     n.node_type = row.ColumnText(1);

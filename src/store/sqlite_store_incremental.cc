@@ -75,13 +75,18 @@ constexpr IntegrityQuery kRepositoryChecks[] = {
      "(SELECT COUNT(*) FROM code_chunks c WHERE c.repository = f.repository AND c.file_path = "
      "f.file_path)",
      "files whose chunk_count differs from their chunks"},
+    // A stale graph (reported below) may name files and chunks a run has changed since: its
+    // rows are compared with the files only once it is fresh.
     {"SELECT COUNT(*), MIN(n.node_id) FROM nodes n WHERE n.properties->>'repository' = ?1 AND "
      "n.properties->>'file_path' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM files f WHERE "
-     "f.repository = ?1 AND f.file_path = n.properties->>'file_path' AND f.status = 'indexed')",
+     "f.repository = ?1 AND f.file_path = n.properties->>'file_path' AND f.status = 'indexed') "
+     "AND NOT EXISTS (SELECT 1 FROM repository_state s WHERE s.repository = ?1 AND "
+     "s.graph_stale <> 0)",
      "graph nodes of a file that is not indexed"},
     {"SELECT COUNT(*), MIN(m.node_id) FROM computed_metrics m WHERE m.repository = ?1 AND "
      "(NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = m.node_id) OR (m.chunk_id IS NOT NULL "
-     "AND NOT EXISTS (SELECT 1 FROM code_chunks c WHERE c.id = m.chunk_id)))",
+     "AND NOT EXISTS (SELECT 1 FROM code_chunks c WHERE c.id = m.chunk_id) AND NOT EXISTS "
+     "(SELECT 1 FROM repository_state s WHERE s.repository = ?1 AND s.graph_stale <> 0)))",
      "metrics of a missing node or chunk"},
     {"SELECT COUNT(*), MIN(c.id) FROM code_chunks c JOIN repositories r ON r.name = c.repository "
      "WHERE c.repository = ?1 AND COALESCE(r.model_id, '') <> '' AND (c.embedding_code IS NULL OR "
@@ -90,6 +95,11 @@ constexpr IntegrityQuery kRepositoryChecks[] = {
     {"SELECT COUNT(*), MIN(c.id) FROM code_chunks c JOIN repositories r ON r.name = c.repository "
      "WHERE c.repository = ?1 AND COALESCE(r.model_id, '') = '' AND c.embedding_code IS NOT NULL",
      "vectors in a repository indexed without a model"},
+    {"SELECT ABS((SELECT COUNT(*) FROM graph_row_digests WHERE repository = ?1 AND kind = 0) - "
+     "(SELECT COUNT(*) FROM nodes WHERE properties->>'repository' = ?1)), '' WHERE EXISTS "
+     "(SELECT 1 FROM graph_row_digests WHERE repository = ?1)",
+     "graph nodes without a row digest, or digests without a node (the next rebuild rewrites "
+     "the graph)"},
     {"SELECT COUNT(*), '' FROM repository_state WHERE repository = ?1 AND graph_stale <> 0",
      "stale graph (an interrupted run; the next `semdex index` rebuilds it)"},
     {"SELECT COUNT(*), '' FROM repository_state WHERE repository = ?1 AND (model_id IS NULL OR "
@@ -107,13 +117,22 @@ constexpr IntegrityQuery kGlobalChecks[] = {
     {"SELECT COUNT(*), MIN(edge_id) FROM edge_weights w WHERE NOT EXISTS (SELECT 1 FROM edges e "
      "WHERE e.edge_id = w.edge_id)",
      "edge weights of a missing edge"},
+    // Chunks of a repository whose graph is stale may have changed since (see above).
     {"SELECT COUNT(*), MIN(node_id) FROM detailed_metadata d WHERE NOT EXISTS (SELECT 1 FROM "
      "nodes n WHERE n.node_id = d.node_id) OR (d.chunk_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
-     "FROM code_chunks c WHERE c.id = d.chunk_id))",
+     "FROM code_chunks c WHERE c.id = d.chunk_id) AND NOT EXISTS (SELECT 1 FROM nodes n JOIN "
+     "repository_state s ON s.repository = n.properties->>'repository' WHERE n.node_id = "
+     "d.node_id AND s.graph_stale <> 0))",
      "detailed metadata of a missing node or chunk"},
     {"SELECT COUNT(*), MIN(node_id) FROM computed_metrics m WHERE NOT EXISTS (SELECT 1 FROM nodes "
      "n WHERE n.node_id = m.node_id)",
      "metrics of a missing node"},
+    {"SELECT COUNT(*), MIN(text_hash) FROM vector_cache WHERE model_id = '' OR text_hash = '' OR "
+     "length(embedding) = 0 OR length(embedding) % 4 <> 0",
+     "vector cache entries without a model, text hash or vector"},
+    {"SELECT COUNT(*), MIN(v.text_hash) FROM vector_cache v JOIN repositories r ON r.model_id = "
+     "v.model_id WHERE length(v.embedding) <> 4 * COALESCE(r.embedding_dim, 0)",
+     "vector cache entries whose dimension is not their model's"},
 };
 
 Status RunIntegrityQuery(SqliteDb* db, const IntegrityQuery& q, std::string_view repository,

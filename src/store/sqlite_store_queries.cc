@@ -35,6 +35,7 @@ Status SqliteStore::GetStats(std::string_view repository, RepositoryStats* out) 
     db_->RollbackQuietly();
     return Annotate(s, what);
   }
+  out->backend = "sqlite";
   if (!found) {
     return Status::NotFound(fmt::format("repository {} is not in the index {}", repository, path_));
   }

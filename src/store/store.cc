@@ -4,17 +4,15 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 
 namespace semdex {
 namespace {
-
-bool IsPostgresUrl(std::string_view location) {
-  return location.starts_with("postgresql://") || location.starts_with("postgres://");
-}
 
 // mkdir -p of the directory that will hold the database file.
 Status CreateParentDirectories(const std::string& location) {
@@ -31,14 +29,44 @@ Status CreateParentDirectories(const std::string& location) {
 
 }  // namespace
 
+Status Store::ListCachedVectors(std::string_view, int, std::vector<std::string>* text_hashes) {
+  text_hashes->clear();
+  return Status::Ok();
+}
+
+Status Store::LoadCachedVectors(std::string_view, int, const std::vector<std::string>& text_hashes,
+                                std::vector<std::vector<float>>* vectors) {
+  vectors->assign(text_hashes.size(), {});
+  return Status::Ok();
+}
+
+Status Store::PruneVectorCache(int64_t) { return Status::Ok(); }
+
+std::string DisplayLocation(const std::string& location) {
+  return IsPostgresUrl(location) ? RedactedPgLocation(location) : location;
+}
+
+std::string IndexSideDirectory(const std::string& location) {
+  if (!IsPostgresUrl(location)) return location + ".hnsw";
+  std::string cache;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    cache = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    cache = std::string(home) + "/.cache";
+  } else {
+    return "";
+  }
+  // One directory per server and database (the password is not part of the name).
+  return fmt::format("{}/semdex/pg-{}.hnsw", cache, Xxh3Hex(RedactedPgLocation(location)));
+}
+
 Status OpenStore(const std::string& location, const StoreOptions& options,
                  std::unique_ptr<Store>* out) {
   out->reset();
   if (location.empty()) return Status::InvalidArgument("index location is empty");
   if (IsPostgresUrl(location)) {
-    // The URL is not echoed: it may carry a password.
-    return Status::Unsupported(
-        "PostgreSQL backend is not available yet; give a file path to use an SQLite index");
+    // The URL is not echoed: it may carry a password (errors name RedactedPgLocation).
+    return PgStore::Open(location, options, out);
   }
   if (Status s = CreateParentDirectories(location); !s.ok()) return s;
   struct stat st;
@@ -48,6 +76,25 @@ Status OpenStore(const std::string& location, const StoreOptions& options,
   }
   Status s = SqliteStore::Open(location, options, out);
   return s.ok() ? s : Annotate(s, fmt::format("cannot open index at {}", location));
+}
+
+Status CheckFileRowKeys(const FileRow& file, const std::string& what) {
+  if (file.repository.empty() || file.file_path.empty()) {
+    return Status::InvalidArgument(what + ": repository and file path must not be empty");
+  }
+  for (size_t i = 0; i < file.chunks.size(); ++i) {
+    if (file.chunks[i].id.empty()) {
+      return Status::InvalidArgument(fmt::format("{}: chunk {} has no id", what, i));
+    }
+  }
+  return Status::Ok();
+}
+
+Status StaleGraphError(std::string_view repository) {
+  return Status::Unsupported(fmt::format(
+      "the graph of {} is out of date: an index run is rebuilding it, or one was interrupted "
+      "(run `semdex index` on the repository to rebuild it)",
+      repository));
 }
 
 }  // namespace semdex

@@ -1,5 +1,5 @@
 // store: where an index lives. The Store interface hides the database (SQLite by default;
-// PostgreSQL later) behind per-file atomic writes and a few queries.
+// PostgreSQL for shared indexes) behind per-file atomic writes and a few queries.
 //
 // Schema: the reference design's tables and columns (code_chunks, nodes, edges,
 // computed_metrics, edge_weights, detailed_metadata) plus semdex's own (schema_version,
@@ -35,6 +35,9 @@ struct ChunkRow {
   std::string parent_id;              // id of the enclosing chunk, or ""
   std::string metadata_json;          // JSON object
   std::vector<float> embedding_code;  // empty: NULL (e.g. --no-embed)
+  // xxh3-128 hex of the text embedding_code was made from (pipeline's EmbedText): the key of the
+  // vector cache (Store::ListCachedVectors); "" keeps the vector out of the cache.
+  std::string embedding_text_hash;
 };
 
 // One indexed file and its chunks; written in one transaction.
@@ -47,6 +50,9 @@ struct FileRow {
   std::string content_hash;   // xxh3-64 hex of the file's bytes
   std::string metadata_json;  // file-level metadata: imports, exports, syntax errors, flags
   std::vector<ChunkRow> chunks;
+  // The model of the chunks' vectors: with it, WriteFile also puts each vector with an
+  // embedding_text_hash into the vector cache, in the same transaction. "": nothing cached.
+  std::string embedding_model_id;
 };
 
 // A file that was not indexed this run.
@@ -81,6 +87,9 @@ struct RepositoryStats {
   int embedding_dim = 0;
   std::string last_run_json;  // the last finished run's summary, "" if none
   std::string last_run_at;    // ISO-8601 UTC
+  // The index's backend and what it can do, e.g. "sqlite" or "postgresql 15.18 at
+  // postgresql://user@host:5432/db; vectors: real[] ... (pgvector ...)"; never a password.
+  std::string backend;
 };
 
 // What the graph stage reads back for one repository (Store::LoadGraphInput): the indexed files
@@ -209,8 +218,9 @@ struct RepositoryState {
   std::optional<std::string> model_id;  // of every vector; "" no vectors; nullopt: mixed
   int embedding_dim = 0;
   std::optional<std::string> chunker_stamp;  // the chunking rules; nullopt: mixed
-  // The graph rows do not reflect the files: set (with the graph rows deleted) before a run's
-  // first change, cleared once the graph has been rebuilt.
+  // The graph rows may not reflect the files: set before a run's first change, cleared once the
+  // graph has been rebuilt. A stale graph is never served (LoadGraph) and CheckIntegrity reports
+  // it instead of comparing its rows with the files.
   bool graph_stale = false;
 };
 
@@ -282,8 +292,10 @@ class Store {
 
   // Replaces every graph row of `repository` (nodes, edges, edge_weights, computed_metrics,
   // detailed_metadata) with `rows`, in ONE transaction: afterwards either all of `rows` is
-  // stored or nothing changed. The repository's rows are those of its nodes (properties
-  // ->>'repository'), of the edges leaving them, and the metrics and metadata of either.
+  // stored or nothing changed. (A backend may write only the rows that differ; rows that did
+  // not change may then keep their timestamps.) The repository's rows are those of its nodes
+  // (properties ->>'repository'), of the edges leaving them, and the metrics and metadata of
+  // either.
   // REQUIRES: every node's properties name `repository`; every edge's source and target, weight,
   // metrics row and metadata row refer to a node of `rows` (else InvalidArgument, nothing
   // written); JSON fields hold valid JSON.
@@ -337,9 +349,8 @@ class Store {
   virtual Status GetRepositoryState(std::string_view repository, RepositoryState* out) = 0;
   // Stores `state` (graph_stale included) for `repository`.
   virtual Status SetRepositoryState(std::string_view repository, const RepositoryState& state) = 0;
-  // Deletes the repository's graph rows and sets graph_stale, in ONE transaction: done before a
-  // run's first change, so that a run killed before its graph is rebuilt leaves no graph rows
-  // that name changed files (and the next run knows to rebuild it).
+  // Deletes the repository's graph rows and sets graph_stale, in ONE transaction. (The pipeline
+  // now only sets graph_stale, through SetRepositoryState, and rewrites what differs at the end.)
   virtual Status MarkGraphStale(std::string_view repository) = 0;
   // Integrity check of `repository` ("" for every repository): orphan rows, chunk counts,
   // vectors, schema version, stale graphs. Appends one line per problem to `problems`; fails
@@ -348,19 +359,64 @@ class Store {
                                 std::vector<std::string>* problems) = 0;
 
   // Reads the graph of `repository` (see GraphSnapshot) in one read transaction. An unknown
-  // repository, or one without graph rows, gives an empty snapshot.
+  // repository, or one without graph rows, gives an empty snapshot; a stale one (graph_stale)
+  // an error that says so.
   virtual Status LoadGraph(std::string_view repository, GraphSnapshot* out) = 0;
   // The failed and skipped files of `repository` ("" for every repository), sorted by
   // repository and path.
   virtual Status ListFileProblems(std::string_view repository, std::vector<FileProblem>* out) = 0;
+
+  // The vector cache: vectors by (model id, embedding_text_hash), filled by WriteFile and kept
+  // after the chunks that carried them are gone, so that a text that comes back is not embedded
+  // again. Shared by the repositories of the index. The defaults keep no cache (a backend
+  // without one): nothing is listed, loaded or pruned.
+  //
+  // Replaces *text_hashes with the hashes the cache holds a vector of `model_id` (of `dim`
+  // values) for, in no particular order.
+  virtual Status ListCachedVectors(std::string_view model_id, int dim,
+                                   std::vector<std::string>* text_hashes);
+  // Replaces *vectors with the cached vector of each of `text_hashes`, in order (empty where the
+  // cache has none of `dim` values, e.g. pruned meanwhile).
+  virtual Status LoadCachedVectors(std::string_view model_id, int dim,
+                                   const std::vector<std::string>& text_hashes,
+                                   std::vector<std::vector<float>>* vectors);
+  // Bounds the cache: drops the vectors of models no repository of the index uses any more,
+  // then the least recently used ones beyond `spare_entries` more than the index has chunks.
+  virtual Status PruneVectorCache(int64_t spare_entries);
+
+  // Another connection to the same index, for another writer thread (PostgreSQL: one per
+  // worker), or null when the backend writes through one connection (SQLite: one write lock,
+  // the default).
+  virtual Status OpenWriter(std::unique_ptr<Store>* out) {
+    out->reset();
+    return Status::Ok();
+  }
 };
 
 // Opens (creating if needed, and migrating to the current schema version) the index at
 // `location`: a filesystem path means SQLite (parent directories are created); a
-// postgresql:// URL is not supported yet (Unsupported).
+// postgresql:// (or postgres://) URL means PostgreSQL (store/pg_store.h; the PG* environment
+// variables fill what the URL leaves out).
 // Errors name the location and the reason (unwritable directory, not a database, ...).
 Status OpenStore(const std::string& location, const StoreOptions& options,
                  std::unique_ptr<Store>* out);
+
+// `location` as messages show it: a PostgreSQL URL without its password (user, host, port,
+// database); a path as given.
+std::string DisplayLocation(const std::string& location);
+
+// Where files derived from the index (the search stage's HNSW graphs) are kept: "<path>.hnsw"
+// beside an SQLite file; for PostgreSQL, a directory per server and database under
+// $XDG_CACHE_HOME/semdex/ (else ~/.cache/semdex/), or "" (keep none) when neither is set.
+std::string IndexSideDirectory(const std::string& location);
+
+// WriteFile's check of the keys it REQUIRES (repository, file path, chunk ids); `what` names the
+// write in the error.
+Status CheckFileRowKeys(const FileRow& file, const std::string& what);
+
+// The error LoadGraph gives for a graph marked stale (RepositoryState::graph_stale), whatever
+// the backend.
+Status StaleGraphError(std::string_view repository);
 
 // The stable id of a chunk: xxh3-128 of repository, path, byte span and part, as 32 lowercase
 // hex digits. Hashed bytes: repository, NUL, file_path, NUL, then start_byte, end_byte and part

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 
 #include "fake_embedder.h"
@@ -339,6 +340,10 @@ TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
       ASSERT_TRUE(store->CheckIntegrity("repo", &problems).ok());
       ASSERT_EQ(problems.size(), 1u);  // no orphans: only the graph to rebuild
       EXPECT_NE(problems[0].find("stale graph"), std::string::npos) << problems[0];
+      GraphSnapshot snapshot;  // a stale graph is never served
+      Status graph = store->LoadGraph("repo", &snapshot);
+      EXPECT_FALSE(graph.ok());
+      EXPECT_NE(graph.message().find("out of date"), std::string::npos) << graph.ToString();
     }
     settings.cancel = nullptr;
     settings.after_file = nullptr;
@@ -347,8 +352,151 @@ TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
     EXPECT_EQ(rest.summary.changes.changed, 15);
     EXPECT_TRUE(rest.summary.graph.rebuilt);
     ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+    {
+      std::unique_ptr<Store> store;
+      ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+      GraphSnapshot snapshot;
+      ASSERT_TRUE(store->LoadGraph("repo", &snapshot).ok());
+      EXPECT_FALSE(snapshot.nodes.empty());
+    }
     write_original(2);  // back to the original tree for the next mode
   }
+}
+
+// The graph of an incremental run is written as the rows that differ from the stored ones
+// (Store::ReplaceGraph): after edits that add, drop and break edges it still equals a full
+// rebuild's, and the rows of what no edit touched are not rewritten.
+TEST(IncrementalTest, GraphAfterEditsThatChangeEdgesEqualsAFullRebuild) {
+  TempDir dir, db;
+  WriteTree(dir);
+  RunSettings settings;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  const std::string helper_node =
+      "SELECT created_at FROM nodes WHERE properties->>'file_path' = 'lib/helper.js' AND "
+      "node_type = 'Module'";
+  const std::vector<std::string> helper_time = QueryRows(db / "i.db", helper_node);
+  ASSERT_EQ(helper_time.size(), 1u);
+  const std::vector<std::function<void()>> edits = {
+      [&] {  // a new call and import
+        WriteFile(dir / "src/main.ts",
+                  "import { Calc } from './calc';\nimport { mul } from './util';\n"
+                  "export function run() { return mul(new Calc().sum(3), 2); }\n");
+      },
+      [&] {  // a callee removed: calc's call to mul is left unresolved
+        WriteFile(dir / "src/util.ts",
+                  "export function add(a: number, b: number) { return a + b; }\n");
+      },
+      [&] {  // a module renamed: main's import of './calc' is left missing
+        std::filesystem::rename(dir / "src/calc.ts", dir / "src/calculator.ts");
+      },
+      [&] {  // a new file with a class hierarchy
+        WriteFile(dir / "src/more.ts",
+                  "import { add } from './util';\nexport class Base { b() { return add(1, 2); } }\n"
+                  "export class Derived extends Base { d() { return this.b(); } }\n");
+      },
+  };
+  for (size_t i = 0; i < edits.size(); ++i) {
+    SCOPED_TRACE("edit " + std::to_string(i));
+    edits[i]();
+    IndexRun run = Index(dir.path(), db / "i.db", settings);
+    ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+    EXPECT_TRUE(run.summary.graph.rebuilt);
+    ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+  }
+  EXPECT_EQ(QueryRows(db / "i.db", helper_node), helper_time);
+}
+
+// The vector cache (Store::ListCachedVectors): a text that leaves the tree and comes back gets
+// its vector from the cache, with no Embed() call.
+TEST(IncrementalTest, TextRemovedThenRestoredIsNotEmbeddedAgain) {
+  TempDir dir, db;
+  WriteTree(dir);
+  FakeEmbedder model("count@1");
+  RunSettings settings;
+  settings.embedder = &model;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  const std::string original =
+      "export function add(a: number, b: number) { return a + b; }\n"
+      "export function mul(a: number, b: number) { return a * b; }\n";
+  WriteFile(dir / "src/util.ts", "export function add(a: number, b: number) { return a + b; }\n");
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  model.Clear();
+  WriteFile(dir / "src/util.ts", original);
+  IndexRun restored = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(restored.status.ok());
+  EXPECT_EQ(restored.summary.changes.changed, 1);
+  EXPECT_EQ(model.calls(), 0);
+  EXPECT_EQ(restored.summary.embedding.chunks, 0);
+  EXPECT_GT(restored.summary.changes.reused_vectors, 0);
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+}
+
+// Cached vectors are the model's own: another model embeds every text, and the cache then drops
+// the vectors of the model no repository uses any more (so switching back embeds again).
+TEST(IncrementalTest, CachedVectorsOfAnotherModelAreNotReused) {
+  TempDir dir, db;
+  WriteTree(dir);
+  FakeEmbedder one("count@1"), two("count@2");
+  RunSettings settings;
+  settings.embedder = &one;
+  IndexRun first = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(first.status.ok());
+  EXPECT_GT(std::stoll(QueryRows(db / "i.db",
+                                 "SELECT COUNT(*) FROM vector_cache WHERE model_id "
+                                 "= 'count@1'")[0]),
+            0);
+  settings.embedder = &two;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  EXPECT_EQ(static_cast<int64_t>(two.texts().size()), first.summary.total_chunks);
+  EXPECT_EQ(QueryRows(db / "i.db", "SELECT DISTINCT model_id FROM vector_cache"),
+            std::vector<std::string>{"count@2"});
+  one.Clear();
+  settings.embedder = &one;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  EXPECT_EQ(static_cast<int64_t>(one.texts().size()), first.summary.total_chunks);
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &one);
+}
+
+// Vectors from the cache make the same rows and the same Embed() calls in every mode.
+TEST(IncrementalTest, SequentialAndParallelRunsAgreeWithCachedVectors) {
+  TempDir dir, a, b;
+  WriteTree(dir);
+  FakeEmbedder seq_model("count@1"), par_model("count@1");
+  RunSettings seq;
+  seq.embedder = &seq_model;
+  RunSettings par = seq;
+  par.embedder = &par_model;
+  par.sequential = false;
+  par.workers = 4;
+  auto both = [&] {
+    ASSERT_TRUE(Index(dir.path(), a / "i.db", seq).status.ok());
+    ASSERT_TRUE(Index(dir.path(), b / "i.db", par).status.ok());
+  };
+  both();
+  WriteFile(dir / "src/util.ts", "export function add(a: number, b: number) { return a + b; }\n");
+  std::filesystem::remove(dir / "lib/helper.js");
+  both();
+  seq_model.Clear();
+  par_model.Clear();
+  WriteTree(dir);  // mul and helper come back, with a new file of known and new texts
+  WriteFile(dir / "src/new.ts",
+            "export function mul(a: number, b: number) { return a * b; }\n"
+            "export function neg(a: number) { return -a; }\n");
+  both();
+  EXPECT_EQ(seq_model.CallSignatures(), par_model.CallSignatures());
+  ASSERT_FALSE(seq_model.texts().empty());  // neg's text is new; mul's and helper's come back
+  for (const std::string& text : seq_model.texts()) {
+    EXPECT_EQ(text.find("a * b"), std::string::npos) << text;
+    EXPECT_EQ(text.find("x * 3"), std::string::npos) << text;
+  }
+  EXPECT_EQ(ExportChunks(a / "i.db", "repo"), ExportChunks(b / "i.db", "repo"));
+  EXPECT_EQ(ExportGraph(a / "i.db"), ExportGraph(b / "i.db"));
+  EXPECT_EQ(QueryRows(a / "i.db",
+                      "SELECT model_id, text_hash, hex(embedding) FROM vector_cache "
+                      "ORDER BY 1, 2"),
+            QueryRows(b / "i.db",
+                      "SELECT model_id, text_hash, hex(embedding) FROM vector_cache "
+                      "ORDER BY 1, 2"));
 }
 
 TEST(IncrementalTest, SecondWriterOfARepositoryIsRefused) {

@@ -160,13 +160,49 @@ TEST_F(LexicalTest, FiltersApplyBeforeTheLimit) {
   EXPECT_EQ(hits.size(), 1u);
 }
 
+// The filtered query (joined to code_chunks) and the unfiltered one (the full-text table alone)
+// rank alike, ties included: equal scores break by full-text rowid in both.
+TEST_F(LexicalTest, FilteredAndUnfilteredQueriesRankAlike) {
+  for (const char* file : {"b.ts", "a.ts", "c.ts"}) {  // identical chunks: equal scores
+    ASSERT_TRUE(store_->WriteFile(MakeSearchFile("r", file, kMathChunks, nullptr)).ok());
+  }
+  for (const std::string q : {"vector", "user name length", "euclidean vector3"}) {
+    std::vector<LexicalHit> all, filtered;
+    ASSERT_TRUE(store_->SearchLexical(q, {}, 50, &all).ok());
+    ASSERT_TRUE(store_->SearchLexical(q, {"r", "", ""}, 50, &filtered).ok());
+    ASSERT_FALSE(all.empty()) << q;
+    ASSERT_EQ(all.size(), filtered.size()) << q;
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(all[i].chunk_id, filtered[i].chunk_id) << q << " #" << i;
+      EXPECT_DOUBLE_EQ(all[i].score, filtered[i].score) << q << " #" << i;
+      if (i > 0) {
+        EXPECT_GE(all[i - 1].score, all[i].score);
+      }
+    }
+    // The limit keeps the best: the first of the full list.
+    std::vector<LexicalHit> top;
+    ASSERT_TRUE(store_->SearchLexical(q, {}, 2, &top).ok());
+    ASSERT_EQ(top.size(), std::min<size_t>(2, all.size()));
+    for (size_t i = 0; i < top.size(); ++i) EXPECT_EQ(top[i].chunk_id, all[i].chunk_id);
+  }
+  // Equal chunks in b.ts, a.ts, c.ts: written in that order, returned in that order.
+  std::vector<LexicalHit> hits;
+  ASSERT_TRUE(store_->SearchLexical("getUserName", {}, 10, &hits).ok());
+  ASSERT_EQ(hits.size(), 3u);
+  EXPECT_EQ(hits[0].chunk_id, ChunkId("r", "b.ts", 0, 50, 1));
+  EXPECT_EQ(hits[1].chunk_id, ChunkId("r", "a.ts", 0, 50, 1));
+  EXPECT_EQ(hits[2].chunk_id, ChunkId("r", "c.ts", 0, 50, 1));
+}
+
 TEST_F(LexicalTest, MigrationBackfillsAVersion2Index) {
   ASSERT_TRUE(store_->WriteFile(MakeSearchFile("r", "a.ts", kMathChunks, nullptr)).ok());
   store_.reset();
-  // Back to version 2: no full-text table, no trigger (and no later version's table).
+  // Back to version 2: no full-text table, no trigger, and no table of a later version (4:
+  // repository_state; 5: vector_cache, graph_row_digests; a new version adds its own here).
   ExecSql(db_,
           "DROP TRIGGER code_chunks_fts_delete; DROP TABLE code_chunks_fts; "
-          "DROP TABLE IF EXISTS repository_state; DELETE FROM schema_version WHERE version >= 3");
+          "DROP TABLE IF EXISTS repository_state; DROP TABLE IF EXISTS vector_cache; "
+          "DROP TABLE IF EXISTS graph_row_digests; DELETE FROM schema_version WHERE version >= 3");
   store_ = OpenTestStore(db_);
   EXPECT_EQ(FtsRows(), 3);
   EXPECT_EQ(LinkedFtsRows(), 3);

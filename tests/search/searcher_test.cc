@@ -93,6 +93,8 @@ TEST_F(SearcherTest, HybridReportsEachLegsRankAndScore) {
   auto searcher = Open(&embedder_);
   SearchRequest req = Query("unit vector length");
   req.limit = 5;
+  req.lexical_weight = 1.0;
+  req.vector_weight = 0.7;  // both legs count (the default vector weight is small)
   SearchResponse hybrid = Run(searcher.get(), req);
   SearchResponse lexical = Run(searcher.get(), Query(req.query, SearchMode::kLexical));
   SearchResponse vector = Run(searcher.get(), Query(req.query, SearchMode::kVector));
@@ -103,19 +105,43 @@ TEST_F(SearcherTest, HybridReportsEachLegsRankAndScore) {
       if (lexical.results[i].chunk_id != h.chunk_id) continue;
       EXPECT_EQ(h.lexical.rank, static_cast<int>(i + 1));
       EXPECT_DOUBLE_EQ(h.lexical.score, lexical.results[i].score);
-      expected += 1.0 / (60 + static_cast<double>(i + 1));
+      expected += req.lexical_weight / (req.rrf_k + static_cast<double>(i + 1));
     }
     for (size_t i = 0; i < vector.results.size(); ++i) {
       if (vector.results[i].chunk_id != h.chunk_id) continue;
       EXPECT_EQ(h.vector.rank, static_cast<int>(i + 1));
       EXPECT_DOUBLE_EQ(h.vector.score, vector.results[i].score);
-      expected += 1.0 / (60 + static_cast<double>(i + 1));
+      expected += req.vector_weight / (req.rrf_k + static_cast<double>(i + 1));
     }
     EXPECT_NEAR(h.score, expected, 1e-12) << h.name;
     EXPECT_TRUE(h.lexical.rank > 0 || h.vector.rank > 0);
   }
   for (size_t i = 1; i < hybrid.results.size(); ++i) {
     EXPECT_GE(hybrid.results[i - 1].score, hybrid.results[i].score);
+  }
+}
+
+// The default weights (search.h): the lexical order stands within the top results, and chunks
+// only the vector leg found come after every lexical hit.
+TEST_F(SearcherTest, DefaultWeightsKeepTheLexicalOrder) {
+  WriteStandard();
+  auto searcher = Open(&embedder_);
+  for (const char* q : {"unit vector length", "capitalize the first letter", "matrix"}) {
+    SearchRequest req = Query(q);
+    req.limit = 20;
+    SearchResponse hybrid = Run(searcher.get(), req);
+    ASSERT_FALSE(hybrid.results.empty()) << q;
+    int last_lexical_rank = 0;
+    bool vector_only_seen = false;
+    for (const SearchResult& r : hybrid.results) {
+      if (r.lexical.rank == 0) {
+        vector_only_seen = true;
+        continue;
+      }
+      EXPECT_FALSE(vector_only_seen) << q << ": " << r.name << " after a vector-only hit";
+      EXPECT_GT(r.lexical.rank, last_lexical_rank) << q << ": " << r.name;
+      last_lexical_rank = r.lexical.rank;
+    }
   }
 }
 

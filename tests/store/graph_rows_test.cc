@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "store/store.h"
 #include "store_test_util.h"
@@ -85,6 +87,92 @@ TEST(GraphStoreTest, ReplaceGraphSwapsOneRepositoryInOneTransaction) {
   EXPECT_EQ(raw.Text(counts), "5/3/3/5/5");
   ASSERT_TRUE(store->DeleteRepository("b").ok());
   EXPECT_EQ(raw.Text(counts), "2/1/1/2/2");
+}
+
+// Every graph row except timestamps and the tables' integer row ids, in a fixed order.
+std::vector<std::string> ExportGraphRows(RawDb* raw) {
+  std::vector<std::string> out;
+  for (const char* sql : {
+           "SELECT node_id, node_type, label, properties FROM nodes ORDER BY node_id",
+           "SELECT edge_id, source_node_id, target_node_id, relation_type, properties FROM edges "
+           "ORDER BY edge_id",
+           "SELECT node_id, chunk_id, repository, cyclomatic_complexity, cognitive_complexity, "
+           "lines_of_code, afferent_coupling, efferent_coupling, instability, pagerank, "
+           "betweenness FROM computed_metrics ORDER BY node_id, pagerank",
+           "SELECT edge_id, call_count, importance_score, is_critical_path FROM edge_weights "
+           "ORDER BY edge_id, call_count",
+           "SELECT node_id, chunk_id, metadata, version FROM detailed_metadata ORDER BY node_id, "
+           "metadata",
+       }) {
+    for (std::string& row : raw->Rows(sql)) out.push_back(std::move(row));
+    out.push_back("--");
+  }
+  return out;
+}
+
+// ReplaceGraph over stored rows writes only what differs (sqlite_store_graph_diff.cc): the rows
+// are then those of a fresh write, and a row that did not change keeps its timestamp.
+TEST(GraphStoreTest, ReplaceGraphOverStoredRowsEqualsAFreshWriteAndKeepsUnchangedRows) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenIndex(dir.File("index.db"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->ReplaceGraph("a", SampleGraph("a", 6)).ok());
+  ASSERT_TRUE(store->ReplaceGraph("b", SampleGraph("b", 3)).ok());
+  RawDb raw(dir.File("index.db"));
+  const std::string n0_time = raw.Text("SELECT created_at FROM nodes WHERE node_id = 'a-n0'");
+  const std::string n1_time = raw.Text("SELECT created_at FROM nodes WHERE node_id = 'a-n1'");
+
+  GraphRows next = SampleGraph("a", 6);
+  next.nodes[1].label = "renamed";           // updated
+  next.metrics[2].pagerank = 0.25;           // updated
+  next.metrics[2].cognitive_complexity = 4;  // NULL -> 4
+  next.edge_weights[1].call_count = 9;       // updated (edge a-e2)
+  next.detailed_metadata[3].metadata_json = R"({"x":1})";
+  next.nodes.erase(next.nodes.begin() + 5);  // a-n5 and its rows go
+  next.metrics.erase(next.metrics.begin() + 5);
+  next.detailed_metadata.erase(next.detailed_metadata.begin() + 5);
+  next.edges.pop_back();
+  next.edge_weights.pop_back();
+  next.nodes.push_back({"a-n9", "class", "C", R"({"repository": "a"})"});  // inserted
+  next.metrics.push_back({"a-n9", "", 2, 1, 7, 1, 0, 1, 0.1, 0.2});
+  next.detailed_metadata.push_back({"a-n9", "", "{}", 1});
+  next.edges.push_back({"a-e9", "a-n9", "a-n1", "extends", "{}"});
+  next.edge_weights.push_back({"a-e9", 0, 0, false});
+  ASSERT_TRUE(store->ReplaceGraph("b", SampleGraph("b", 3)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // timestamps have milliseconds
+  ASSERT_TRUE(store->ReplaceGraph("a", next).ok());
+
+  TempDir fresh_dir;
+  std::unique_ptr<Store> fresh = OpenIndex(fresh_dir.File("index.db"));
+  ASSERT_NE(fresh, nullptr);
+  ASSERT_TRUE(fresh->ReplaceGraph("a", next).ok());
+  ASSERT_TRUE(fresh->ReplaceGraph("b", SampleGraph("b", 3)).ok());
+  RawDb fresh_raw(fresh_dir.File("index.db"));
+  EXPECT_EQ(ExportGraphRows(&raw), ExportGraphRows(&fresh_raw));
+  EXPECT_EQ(raw.Text("SELECT created_at FROM nodes WHERE node_id = 'a-n0'"), n0_time);
+  EXPECT_NE(raw.Text("SELECT created_at FROM nodes WHERE node_id = 'a-n1'"), n1_time);
+
+  std::vector<std::string> problems;
+  ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+}
+
+// Rows that cannot be matched one to one (two metrics rows of a node, in the new rows or the
+// stored ones) are replaced whole.
+TEST(GraphStoreTest, ReplaceGraphWithRepeatedKeysReplacesTheRowsWhole) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenIndex(dir.File("index.db"));
+  ASSERT_NE(store, nullptr);
+  GraphRows twice = SampleGraph("a", 3);
+  twice.metrics.push_back(twice.metrics[0]);
+  twice.metrics.back().pagerank = 0.75;
+  ASSERT_TRUE(store->ReplaceGraph("a", twice).ok());
+  RawDb raw(dir.File("index.db"));
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM computed_metrics WHERE node_id = 'a-n0'"), 2);
+  ASSERT_TRUE(store->ReplaceGraph("a", SampleGraph("a", 3)).ok());
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM computed_metrics WHERE node_id = 'a-n0'"), 1);
+  EXPECT_EQ(raw.Text("SELECT pagerank FROM computed_metrics WHERE node_id = 'a-n0'"), "0.5");
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM computed_metrics"), 3);
 }
 
 }  // namespace

@@ -30,12 +30,13 @@ TEST(OpenStoreTest, CreatesEveryTable) {
   std::vector<std::string> tables = raw.Rows(
       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
       "ORDER BY name");
-  EXPECT_EQ(tables, (std::vector<std::string>{
-                        "code_chunks", "code_chunks_fts", "code_chunks_fts_config",
-                        "code_chunks_fts_content", "code_chunks_fts_data",
-                        "code_chunks_fts_docsize", "code_chunks_fts_idx", "computed_metrics",
-                        "detailed_metadata", "edge_weights", "edges", "files", "nodes",
-                        "repositories", "repository_state", "runs", "schema_version"}));
+  EXPECT_EQ(tables,
+            (std::vector<std::string>{
+                "code_chunks", "code_chunks_fts", "code_chunks_fts_config",
+                "code_chunks_fts_content", "code_chunks_fts_data", "code_chunks_fts_docsize",
+                "code_chunks_fts_idx", "computed_metrics", "detailed_metadata", "edge_weights",
+                "edges", "files", "graph_row_digests", "nodes", "repositories", "repository_state",
+                "runs", "schema_version", "vector_cache"}));
   EXPECT_EQ(raw.Int("SELECT MAX(version) FROM schema_version"), LatestSchemaVersion());
 }
 
@@ -89,8 +90,9 @@ TEST(OpenStoreTest, UpgradesAVersionOneIndexKeepingItsRows) {
     raw.Exec(
         "ALTER TABLE repositories DROP COLUMN embedding_dim; ALTER TABLE runs DROP COLUMN "
         "embedding_dim; DROP TABLE repository_state; DROP TRIGGER code_chunks_fts_delete; "
-        "DROP TABLE code_chunks_fts; DELETE FROM schema_version WHERE version > "
-        "1");
+        "DROP TABLE code_chunks_fts; DROP TABLE vector_cache; DROP TABLE graph_row_digests; "
+        "DELETE FROM schema_version WHERE "
+        "version > 1");
   }
   std::unique_ptr<Store> store = OpenIndex(db);
   ASSERT_NE(store, nullptr);
@@ -105,6 +107,65 @@ TEST(OpenStoreTest, UpgradesAVersionOneIndexKeepingItsRows) {
   RawDb raw(db);
   EXPECT_EQ(raw.Int("SELECT MAX(version) FROM schema_version"), LatestSchemaVersion());
   EXPECT_EQ(raw.Int("SELECT embedding_dim FROM runs"), 16);
+}
+
+// An index of schema version 4 (no vector cache) gets the cache on open, its rows kept; the
+// cache then fills as files are written with a model, and only then.
+TEST(OpenStoreTest, UpgradesAVersionFourIndexWithAVectorCache) {
+  TempDir dir;
+  const std::string db = dir.File("index.db");
+  {
+    std::unique_ptr<Store> store = OpenIndex(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->WriteFile(MakeFile("r", "a.ts", 3)).ok());
+  }
+  {
+    RawDb raw(db);
+    raw.Exec(
+        "DROP TABLE vector_cache; DROP TABLE graph_row_digests; DELETE FROM schema_version WHERE "
+        "version > 4");
+  }
+  std::unique_ptr<Store> store = OpenIndex(db);
+  ASSERT_NE(store, nullptr);
+  RawDb raw(db);
+  EXPECT_EQ(raw.Int("SELECT MAX(version) FROM schema_version"), LatestSchemaVersion());
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM code_chunks"), 3);
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM vector_cache"), 0);
+
+  FileRow file = MakeFile("r", "b.ts", 2);
+  for (ChunkRow& c : file.chunks) {
+    c.embedding_code = {1, 2};
+    c.embedding_text_hash = "hash-" + c.name;
+  }
+  ASSERT_TRUE(store->WriteFile(file).ok());  // no model: nothing cached
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM vector_cache"), 0);
+  file.embedding_model_id = "m@1";
+  ASSERT_TRUE(store->WriteFile(file).ok());
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM vector_cache"), 2);
+  std::vector<std::string> hashes;
+  ASSERT_TRUE(store->ListCachedVectors("m@1", 2, &hashes).ok());
+  EXPECT_EQ(hashes.size(), 2u);
+  ASSERT_TRUE(store->ListCachedVectors("m@1", 3, &hashes).ok());  // another dimension
+  EXPECT_TRUE(hashes.empty());
+  std::vector<std::vector<float>> vectors;
+  ASSERT_TRUE(
+      store->LoadCachedVectors("m@1", 2, {"hash-" + file.chunks[1].name, "nope"}, &vectors).ok());
+  ASSERT_EQ(vectors.size(), 2u);
+  EXPECT_EQ(vectors[0], (std::vector<float>{1, 2}));
+  EXPECT_TRUE(vectors[1].empty());
+  ASSERT_TRUE(store->LoadCachedVectors("m@2", 2, {"hash-" + file.chunks[1].name}, &vectors).ok());
+  EXPECT_TRUE(vectors[0].empty());  // another model
+  std::vector<std::string> problems;
+  ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
+  for (const std::string& p : problems) EXPECT_EQ(p.find("vector cache"), std::string::npos) << p;
+  raw.Exec("INSERT INTO vector_cache VALUES ('m@1', 'bad', x'010203', '2026-01-01T00:00:00.000Z')");
+  problems.clear();
+  ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
+  std::string all;
+  for (const std::string& p : problems) all += p + "\n";
+  EXPECT_NE(all.find("vector cache entries without a model, text hash or vector (e.g. bad)"),
+            std::string::npos)
+      << all;
 }
 
 TEST(OpenStoreTest, UsesWalJournal) {
@@ -214,13 +275,18 @@ TEST(OpenStoreTest, EmptyFileBecomesAnIndex) {
   EXPECT_NE(OpenIndex(db), nullptr);
 }
 
-TEST(OpenStoreTest, PostgresUrlIsUnsupportedAndNotEchoed) {
-  for (const std::string url :
-       {"postgresql://semdex:s3cret@localhost:5432/semdex", "postgres://semdex:s3cret@db/semdex"}) {
+// A PostgreSQL URL opens the PostgreSQL store (tests/pg/ runs a server); an unreachable server
+// is an I/O error that names it without the password.
+TEST(OpenStoreTest, UnreachablePostgresIsAnErrorWithoutThePassword) {
+  for (const std::string url : {"postgresql://semdex:s3cret@127.0.0.1:1/semdex",
+                                "postgres://semdex:s3cret@127.0.0.1:1/semdex?connect_timeout=2"}) {
     std::unique_ptr<Store> store;
     Status s = OpenStore(url, StoreOptions(), &store);
-    EXPECT_EQ(s.code(), Status::Code::kUnsupported) << url;
-    EXPECT_TRUE(Contains(s.message(), "PostgreSQL backend is not available yet")) << s.message();
+    EXPECT_EQ(s.code(), Status::Code::kIoError) << url;
+    EXPECT_TRUE(Contains(s.message(),
+                         "cannot connect to PostgreSQL at "
+                         "postgresql://semdex@127.0.0.1:1/semdex"))
+        << s.message();
     EXPECT_FALSE(Contains(s.message(), "s3cret")) << s.message();
     EXPECT_EQ(store, nullptr);
   }
