@@ -99,6 +99,28 @@ inline std::vector<std::string> ExportFiles(const std::string& db_path,
                        repository + "' ORDER BY file_path");
 }
 
+// Every graph row (nodes, edges, metrics, edge weights, detailed metadata) except timestamps, in
+// a fixed order: an incremental or watched index must equal a fresh one.
+inline std::vector<std::string> ExportGraphRows(const std::string& db) {
+  std::vector<std::string> out;
+  for (const char* sql : {
+           "SELECT node_id, node_type, label, properties FROM nodes ORDER BY node_id",
+           "SELECT edge_id, source_node_id, target_node_id, relation_type, properties FROM edges "
+           "ORDER BY edge_id",
+           "SELECT node_id, chunk_id, repository, cyclomatic_complexity, cognitive_complexity, "
+           "lines_of_code, afferent_coupling, efferent_coupling, instability, pagerank, "
+           "betweenness FROM computed_metrics ORDER BY node_id",
+           "SELECT edge_id, call_count, importance_score, is_critical_path FROM edge_weights "
+           "ORDER BY edge_id",
+           "SELECT node_id, chunk_id, metadata, version FROM detailed_metadata ORDER BY node_id, "
+           "chunk_id",
+       }) {
+    for (std::string& row : QueryRows(db, sql)) out.push_back(std::move(row));
+    out.push_back("--");
+  }
+  return out;
+}
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout

@@ -21,6 +21,7 @@ namespace {
 
 using testing::ExportChunks;
 using testing::ExportFiles;
+using testing::ExportGraphRows;
 using testing::QueryRows;
 using testing::RunCommand;
 using testing::TempDir;
@@ -63,19 +64,6 @@ pid_t Spawn(const std::vector<std::string>& args) {
     ::_exit(127);
   }
   return pid;
-}
-
-std::vector<std::string> GraphRows(const std::string& db) {
-  std::vector<std::string> out;
-  for (const char* sql :
-       {"SELECT node_id, node_type, label, properties FROM nodes ORDER BY node_id",
-        "SELECT edge_id, source_node_id, target_node_id, relation_type, properties FROM edges "
-        "ORDER BY edge_id",
-        "SELECT node_id, chunk_id, pagerank, betweenness, afferent_coupling FROM "
-        "computed_metrics ORDER BY node_id"}) {
-    for (std::string& row : QueryRows(db, sql)) out.push_back(std::move(row));
-  }
-  return out;
 }
 
 // `semdex check` output problems other than the ones an interrupted run may leave.
@@ -161,7 +149,7 @@ TEST(IncrementalCliTest, KilledAtRandomMomentsTheIndexStaysConsistentAndComplete
       0);
   EXPECT_EQ(ExportChunks(index, "repo"), ExportChunks(clean, "repo"));
   EXPECT_EQ(ExportFiles(index, "repo"), ExportFiles(clean, "repo"));
-  EXPECT_EQ(GraphRows(index), GraphRows(clean));
+  EXPECT_EQ(ExportGraphRows(index), ExportGraphRows(clean));
 }
 
 TEST(IncrementalCliTest, SigintStopsBetweenFilesAndExits130) {

@@ -20,6 +20,7 @@ namespace {
 
 using testing::ExportChunks;
 using testing::ExportFiles;
+using testing::ExportGraphRows;
 using testing::FakeEmbedder;
 using testing::QueryRows;
 using testing::TempDir;
@@ -63,27 +64,6 @@ IndexRun Index(const std::string& root, const std::string& db, const RunSettings
   return r;
 }
 
-// Every graph row of the repository except timestamps.
-std::vector<std::string> ExportGraph(const std::string& db) {
-  std::vector<std::string> out;
-  for (const char* sql : {
-           "SELECT node_id, node_type, label, properties FROM nodes ORDER BY node_id",
-           "SELECT edge_id, source_node_id, target_node_id, relation_type, properties FROM edges "
-           "ORDER BY edge_id",
-           "SELECT node_id, chunk_id, repository, cyclomatic_complexity, cognitive_complexity, "
-           "lines_of_code, afferent_coupling, efferent_coupling, instability, pagerank, "
-           "betweenness FROM computed_metrics ORDER BY node_id",
-           "SELECT edge_id, call_count, importance_score, is_critical_path FROM edge_weights "
-           "ORDER BY edge_id",
-           "SELECT node_id, chunk_id, metadata, version FROM detailed_metadata ORDER BY node_id, "
-           "chunk_id",
-       }) {
-    for (std::string& row : QueryRows(db, sql)) out.push_back(std::move(row));
-    out.push_back("--");
-  }
-  return out;
-}
-
 // The index of `db` equals a full index of `root` made now into a fresh database.
 void ExpectEqualsFullRebuild(const std::string& root, const std::string& db,
                              const Embedder* embedder) {
@@ -95,7 +75,7 @@ void ExpectEqualsFullRebuild(const std::string& root, const std::string& db,
   ASSERT_TRUE(full.status.ok()) << full.status.ToString();
   EXPECT_EQ(ExportChunks(db, "repo"), ExportChunks(clean, "repo"));
   EXPECT_EQ(ExportFiles(db, "repo"), ExportFiles(clean, "repo"));
-  EXPECT_EQ(ExportGraph(db), ExportGraph(clean));
+  EXPECT_EQ(ExportGraphRows(db), ExportGraphRows(clean));
   std::unique_ptr<Store> store;
   ASSERT_TRUE(OpenStore(db, StoreOptions(), &store).ok());
   std::vector<std::string> problems;
@@ -281,7 +261,7 @@ TEST(IncrementalTest, SequentialAndParallelIncrementalRunsAgree) {
   ASSERT_TRUE(Index(dir.path(), a / "i.db", seq).status.ok());
   ASSERT_TRUE(Index(dir.path(), b / "i.db", par).status.ok());
   EXPECT_EQ(ExportChunks(a / "i.db", "repo"), ExportChunks(b / "i.db", "repo"));
-  EXPECT_EQ(ExportGraph(a / "i.db"), ExportGraph(b / "i.db"));
+  EXPECT_EQ(ExportGraphRows(a / "i.db"), ExportGraphRows(b / "i.db"));
 }
 
 TEST(IncrementalTest, FileThatBecomesIgnoredLosesItsChunks) {
@@ -490,7 +470,7 @@ TEST(IncrementalTest, SequentialAndParallelRunsAgreeWithCachedVectors) {
     EXPECT_EQ(text.find("x * 3"), std::string::npos) << text;
   }
   EXPECT_EQ(ExportChunks(a / "i.db", "repo"), ExportChunks(b / "i.db", "repo"));
-  EXPECT_EQ(ExportGraph(a / "i.db"), ExportGraph(b / "i.db"));
+  EXPECT_EQ(ExportGraphRows(a / "i.db"), ExportGraphRows(b / "i.db"));
   EXPECT_EQ(QueryRows(a / "i.db",
                       "SELECT model_id, text_hash, hex(embedding) FROM vector_cache "
                       "ORDER BY 1, 2"),

@@ -19,6 +19,7 @@ namespace {
 
 using testing::ExportChunks;
 using testing::ExportFiles;
+using testing::ExportGraphRows;
 using testing::QueryRows;
 using testing::TempDir;
 using testing::WriteFile;
@@ -40,19 +41,6 @@ std::vector<std::string> IndexedFiles(const std::string& db) {
   return QueryRows(db,
                    "SELECT file_path FROM files WHERE repository = 'repo' AND status = 'indexed' "
                    "ORDER BY file_path");
-}
-
-std::vector<std::string> GraphRows(const std::string& db) {
-  std::vector<std::string> out;
-  for (const char* sql :
-       {"SELECT node_id, node_type, label, properties FROM nodes ORDER BY node_id",
-        "SELECT edge_id, source_node_id, target_node_id, relation_type, properties FROM edges "
-        "ORDER BY edge_id",
-        "SELECT node_id, chunk_id, pagerank, betweenness, afferent_coupling FROM "
-        "computed_metrics ORDER BY node_id"}) {
-    for (std::string& row : QueryRows(db, sql)) out.push_back(std::move(row));
-  }
-  return out;
 }
 
 // Runs RunWatch on a thread over `tree` into `db` (repository "repo") until Stop().
@@ -142,7 +130,7 @@ void ExpectEqualsFreshIndex(const std::string& tree, const std::string& watched,
   ASSERT_TRUE(RunIndex(options, store.get(), &summary).ok());
   EXPECT_EQ(ExportChunks(watched, "repo"), ExportChunks(fresh, "repo"));
   EXPECT_EQ(ExportFiles(watched, "repo"), ExportFiles(fresh, "repo"));
-  EXPECT_EQ(GraphRows(watched), GraphRows(fresh));
+  EXPECT_EQ(ExportGraphRows(watched), ExportGraphRows(fresh));
 }
 
 TEST(WatchTest, ModifiedAddedAndDeletedFilesAreReindexed) {
