@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "store/encoding.h"
+#include "store/store.h"
 
 namespace semdex {
 namespace {
@@ -172,11 +173,7 @@ constexpr Migration kMigrations[] = {
 constexpr int32_t kSemdexLockClass = 0x53444958;  // "SDIX"
 
 Status CheckNotNewer(int64_t version) {
-  if (version <= PgLatestSchemaVersion()) return Status::Ok();
-  return Status::Unsupported(
-      fmt::format("index schema version {} is newer than this semdex supports ({}); use a newer "
-                  "semdex, or index into a new database",
-                  version, PgLatestSchemaVersion()));
+  return CheckSchemaNotNewer(version, PgLatestSchemaVersion(), "database");
 }
 
 // REQUIRES: the migration lock held (WithMigrationLock).

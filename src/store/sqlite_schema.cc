@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "store/encoding.h"
+#include "store/store.h"
 
 namespace semdex {
 namespace {
@@ -226,11 +227,7 @@ constexpr Migration kMigrations[] = {
 };
 
 Status CheckNotNewer(int64_t version) {
-  if (version <= LatestSchemaVersion()) return Status::Ok();
-  return Status::Unsupported(
-      fmt::format("index schema version {} is newer than this semdex supports ({}); use a newer "
-                  "semdex, or index into a new location",
-                  version, LatestSchemaVersion()));
+  return CheckSchemaNotNewer(version, LatestSchemaVersion(), "location");
 }
 
 // Runs `m` if the index is older than it. REQUIRES: no transaction open.

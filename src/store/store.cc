@@ -78,6 +78,14 @@ Status OpenStore(const std::string& location, const StoreOptions& options,
   return s.ok() ? s : Annotate(s, fmt::format("cannot open index at {}", location));
 }
 
+Status CheckSchemaNotNewer(int64_t version, int64_t latest, std::string_view container) {
+  if (version <= latest) return Status::Ok();
+  return Status::Unsupported(
+      fmt::format("index schema version {} is newer than this semdex supports ({}); use a newer "
+                  "semdex, or index into a new {}",
+                  version, latest, container));
+}
+
 Status CheckFileRowKeys(const FileRow& file, const std::string& what) {
   if (file.repository.empty() || file.file_path.empty()) {
     return Status::InvalidArgument(what + ": repository and file path must not be empty");

@@ -410,6 +410,12 @@ std::string DisplayLocation(const std::string& location);
 // $XDG_CACHE_HOME/semdex/ (else ~/.cache/semdex/), or "" (keep none) when neither is set.
 std::string IndexSideDirectory(const std::string& location);
 
+// For the backends (sqlite_store, pg_store).
+
+// Unsupported when an index's schema `version` is newer than `latest`, the newest this semdex
+// knows; `container` is what the user should index into instead ("location", "database").
+Status CheckSchemaNotNewer(int64_t version, int64_t latest, std::string_view container);
+
 // WriteFile's check of the keys it REQUIRES (repository, file path, chunk ids); `what` names the
 // write in the error.
 Status CheckFileRowKeys(const FileRow& file, const std::string& what);
