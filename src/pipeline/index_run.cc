@@ -95,6 +95,17 @@ class ResultWriter {
         r.message = s.ToString();
       }
     }
+    if (r.vanished) {
+      // Deleted after the scan listed it: handled as a file the scan did not find, so that the
+      // index holds no row (not even a problem) for a file the tree no longer has.
+      event.message = "deleted while the run read the tree";
+      if (!prior_.is_new[r.index] && before_change_().ok() &&
+          store_->DeleteFiles(summary_->repository, {path}).ok()) {
+        summary_->changes.deleted++;
+      }
+      Finish(event, r);
+      return;
+    }
     // A failed or skipped file whose stored row records the same problem is unchanged.
     bool same = false;
     if (event.kind == FileEvent::Kind::kFailed) {

@@ -76,6 +76,9 @@ struct FileResult {
   std::string message;  // kFailed: error; kSkipped: detail
   int syntax_errors = 0;
   uint64_t bytes = 0;
+  // kSkipped: the file was gone when read (deleted after the scan listed it): the writer drops
+  // its stored rows, as for a file the scan did not find, instead of recording a problem.
+  bool vanished = false;
   // kIndexed with an embedder: the tokens the model is fed for each chunk (CountTokens), 0 when
   // the count failed (Embed() then reports why).
   std::vector<uint32_t> chunk_tokens;

@@ -16,9 +16,10 @@
 namespace semdex {
 namespace {
 
-// Reads a whole file. Fails with the OS error text.
+// Reads a whole file. Fails with the OS error text; NotFound when the file does not exist.
 Status ReadFile(const std::string& path, std::string* out, struct stat* st) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return Status::NotFound(std::strerror(errno));
   if (fd < 0) return Status::IoError(std::strerror(errno));
   Status status;
   if (::fstat(fd, st) != 0) {
@@ -69,6 +70,7 @@ FileResult ProcessFile(size_t index, const ScannedFile& file, const IndexOptions
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count();
     if (Status s = ReadFile(file.abs_path, &content, &st); !s.ok()) {
+      r.vanished = s.code() == Status::Code::kNotFound;
       MarkSkipped(&r, SkipReason::kUnreadable, s.message());
       return r;
     }

@@ -40,6 +40,7 @@ struct RunSettings {
   ParseOptions parse;
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(int64_t done)> after_file;
+  std::function<void()> after_scan;  // after the scan, before any file is read
 };
 
 IndexRun Index(const std::string& root, const std::string& db, const RunSettings& settings) {
@@ -60,6 +61,7 @@ IndexRun Index(const std::string& root, const std::string& db, const RunSettings
     r.events.push_back(e);
     if (settings.after_file) settings.after_file(done);
   };
+  if (settings.after_scan) options.on_scanned = [&](int64_t) { settings.after_scan(); };
   r.status = RunIndex(options, store.get(), &r.summary);
   return r;
 }
@@ -182,6 +184,33 @@ TEST(IncrementalTest, DeletedFileLosesItsRowsAndGraph) {
   EXPECT_TRUE(
       QueryRows(db / "i.db", "SELECT 1 FROM nodes WHERE properties->>'file_path' = 'src/calc.ts'")
           .empty());
+  ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+}
+
+TEST(IncrementalTest, FilesDeletedAfterTheScanAreDroppedNotRecordedAsProblems) {
+  TempDir dir, db;
+  WriteTree(dir);
+  RunSettings settings;
+  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  // A changed file and a new one, both gone by the time the run reads them (an editor's
+  // temporary file, a branch switch going on during the run).
+  WriteFile(dir / "src/calc.ts", "export class Calc {}\n");
+  WriteFile(dir / "src/fleeting.ts", "export function fleeting() {}\n");
+  settings.after_scan = [&] {
+    std::filesystem::remove(dir / "src/calc.ts");
+    std::filesystem::remove(dir / "src/fleeting.ts");
+  };
+  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  ASSERT_TRUE(again.status.ok()) << again.status.ToString();
+  EXPECT_EQ(again.summary.changes.deleted, 1);
+  EXPECT_EQ(again.summary.changes.added, 0);
+  EXPECT_EQ(again.summary.skipped_files, 0);
+  EXPECT_EQ(again.summary.error_files, 0);
+  EXPECT_TRUE(QueryRows(db / "i.db",
+                        "SELECT file_path FROM files WHERE file_path IN "
+                        "('src/calc.ts', 'src/fleeting.ts')")
+                  .empty());
+  settings.after_scan = nullptr;
   ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
 }
 
