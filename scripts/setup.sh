@@ -27,26 +27,4 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq nodejs npm >/dev/null
 fi
 
-cache="$root/.cache/npm"
-mkdir -p "$cache"
-grep -v '^\s*#' deps/npm-packages.txt | sed '/^\s*$/d' | while read -r spec integrity; do
-  name="${spec%@*}"
-  version="${spec##*@}"
-  dest="$cache/${name//\//+}-$version"
-  [ -f "$dest/.complete" ] && continue
-  echo "setup: fetching $spec"
-  tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
-  tarball="$(ls "$tmp"/*.tgz)"
-  actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-  if [ "$actual" != "$integrity" ]; then
-    echo "setup: integrity mismatch for $spec: expected $integrity, got $actual" >&2
-    rm -rf "$tmp"
-    exit 1
-  fi
-  rm -rf "$dest"
-  mkdir -p "$dest"
-  tar -xzf "$tarball" -C "$dest"
-  touch "$dest/.complete"
-  rm -rf "$tmp"
-done
+scripts/fetch_npm.sh deps/npm-packages.txt

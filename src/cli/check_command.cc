@@ -55,7 +55,11 @@ int RunCheckCommand(const CheckFlags& flags) {
 CommandRunner AddCheckCommand(CLI::App* app) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* cmd = app->add_subcommand("check", "Verify the integrity of the index");
-  cmd->add_option("--repository", flags->repository, "Check only this repository");
+  cmd->add_option("--repository", flags->repository,
+                  "Check only this repository (default: the whole index)");
+  cmd->footer(
+      "Exit codes: 0 no problem; 1 problems found (one \"problem:\" line each on stdout); 2 "
+      "usage or database errors");
   AddDbOption(cmd, &flags->db);
   return [flags] { return RunCheckCommand(*flags); };
 }

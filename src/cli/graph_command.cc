@@ -150,10 +150,15 @@ CommandRunner AddGraphCommand(CLI::App* app) {
                   "Print {symbol, results: [{name, qualified_name, file, line, relation, depth}]}");
   const std::string symbol_help =
       "A name (map), a qualified name (Subscriber.next), a file path, or path/to/file.ts:name";
+  const std::string shared_options =
+      "Also the options of semdex graph, before or after the query's name: --repository NAME, "
+      "--db PATH, --json. Exit codes: 0 with or without results; 2 an unknown or ambiguous "
+      "symbol (the candidates are listed), usage or database errors";
 
   auto add_walk = [&](const char* name, const char* help, GraphQuery query) {
     CLI::App* cmd = graph->add_subcommand(name, help);
     cmd->add_option("SYMBOL", flags->symbol, symbol_help)->required();
+    cmd->footer(shared_options);
     cmd->add_option("--depth", flags->depth, "Follow chains of up to this many calls (default 1)")
         ->check(CLI::Range(1, 1000));
     cmd->callback([flags, query] { flags->query = query; });
@@ -169,11 +174,13 @@ CommandRunner AddGraphCommand(CLI::App* app) {
   path->add_option("FROM", flags->symbol, symbol_help)->required();
   path->add_option("TO", flags->to, symbol_help)->required();
   path->add_flag("--calls-only", flags->calls_only, "Follow calls edges only");
+  path->footer(shared_options);
   path->callback([flags] { flags->query = GraphQuery::kPath; });
 
   CLI::App* neighbors = graph->add_subcommand(
       "neighbors", "Every node joined to SYMBOL by an edge, in or out, with the relation");
   neighbors->add_option("SYMBOL", flags->symbol, symbol_help)->required();
+  neighbors->footer(shared_options);
   neighbors->callback([flags] { flags->query = GraphQuery::kNeighbors; });
   return [flags] { return RunGraphCommand(*flags); };
 }

@@ -65,6 +65,10 @@ CommandRunner AddIndexCommand(CLI::App* app) {
                 "Delete the repository's rows and rebuild from scratch (default: re-index only "
                 "what changed since the last run)",
                 "Print the summary as one JSON object on stdout");
+  cmd->footer(
+      "Exit codes: 0 every file indexed or skipped with a reason; 1 some files failed (listed; "
+      "the rest are committed); 2 usage, input, model or database errors; 130/143 stopped by "
+      "SIGINT/SIGTERM (the index is consistent; run again to finish)");
   return [flags] { return RunIndexCommand(*flags); };
 }
 

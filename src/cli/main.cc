@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
   semdex::cli::CommandRunner graph = semdex::cli::AddGraphCommand(&app);
   semdex::cli::CommandRunner mcp = semdex::cli::AddMcpCommand(&app);
   semdex::cli::CommandRunner watch = semdex::cli::AddWatchCommand(&app);
+  // After the subcommands, which would otherwise inherit it.
+  app.footer(
+      "Run semdex SUBCOMMAND --help for its options. Environment: SEMDEX_DB (the index without "
+      "--db), SEMDEX_MODEL_DIR (where the default model is), SEMDEX_EMBED_API_KEY (a remote "
+      "endpoint's key). README.md documents every subcommand");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

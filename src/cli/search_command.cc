@@ -180,15 +180,19 @@ CommandRunner AddSearchCommand(CLI::App* app) {
   CLI::App* cmd = app->add_subcommand("search", "Search the index (lexical, vector or hybrid)");
   cmd->add_option("QUERY", flags->query, "What to look for: words, identifiers, a description")
       ->required();
-  cmd->add_option("--repository", flags->repository, "Search this repository only");
+  cmd->add_option("--repository", flags->repository,
+                  "Search this repository only (default: every repository in the index)");
   cmd->add_option("--limit", flags->limit, "Results to show (default: 10)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--mode", flags->mode,
                   "hybrid (default: lexical and vector fused by reciprocal rank), lexical "
                   "(full-text, BM25) or vector (embedding similarity)")
       ->check(CLI::IsMember({"hybrid", "lexical", "vector"}));
-  cmd->add_option("--lang", flags->language, "Only chunks of this language (typescript, ...)");
-  cmd->add_option("--kind", flags->kind, "Only chunks of this kind (function, method, class, ...)");
+  cmd->add_option("--lang", flags->language,
+                  "Only chunks of this language: typescript, javascript, python");
+  cmd->add_option("--kind", flags->kind,
+                  "Only chunks of this kind: function, method, class, interface, type, enum, "
+                  "namespace, module");
   cmd->add_option("--path", flags->path_glob,
                   "Only files matching this glob (* within a directory, ** across; a glob "
                   "without / also matches file names)");
@@ -199,7 +203,8 @@ CommandRunner AddSearchCommand(CLI::App* app) {
       cmd->add_option("--model", flags->model,
                       "The model to embed the query with (default: the index's own; needed for "
                       "models indexed from a directory)");
-  cmd->add_option("--precision", flags->precision, "Precision of --model: fp32, int8, bf16")
+  cmd->add_option("--precision", flags->precision,
+                  "Precision of --model: fp32 (default), int8, bf16")
       ->needs(model);
   cmd->add_option("--lexical-weight", flags->lexical_weight,
                   "Weight of the lexical rank in hybrid fusion (default: 1)")
@@ -213,6 +218,9 @@ CommandRunner AddSearchCommand(CLI::App* app) {
   CLI::Option* exact = cmd->add_flag("--exact", flags->exact, "Always scan vectors exactly");
   cmd->add_flag("--hnsw", flags->hnsw, "Use the HNSW graph whatever the repository's size")
       ->excludes(exact);
+  cmd->footer(
+      "Exit codes: 0 with or without results; 2 usage, index or model errors. docs/search.md "
+      "explains the modes and the fusion weights");
   return [flags] { return RunSearchCommand(*flags); };
 }
 

@@ -93,7 +93,8 @@ CommandRunner AddStatsCommand(CLI::App* app) {
   auto flags = std::make_shared<StatsFlags>();
   CLI::App* cmd = app->add_subcommand(
       "stats", "Show files, chunks by type and language, model and last run per repository");
-  cmd->add_option("--repository", flags->repository, "Only this repository");
+  cmd->add_option("--repository", flags->repository,
+                  "Only this repository (default: every repository in the index)");
   AddDbOption(cmd, &flags->db);
   cmd->add_flag("--json", flags->json, "Print as JSON on stdout");
   return [flags] { return RunStatsCommand(*flags); };

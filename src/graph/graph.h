@@ -21,7 +21,8 @@
 // specifiers naming `.ts` sources, index files, tsconfig.json baseUrl/paths (read from the
 // repository root), workspace packages (package.json "name" in the tree), else external.
 //
-// Thread-safety: the functions are thread-compatible; they keep no state between calls.
+// Thread-safety: the functions are thread-compatible; they keep no state between calls. A large
+// graph's source scans and node rows are made on two threads (RunInTwoParts, graph_internal.h).
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -158,6 +159,12 @@ SourceFacts ScanPython(std::string_view source);
 
 // Identifiers bound by a parameter or binding pattern text: "x", "{ a, b: c = 1 }" -> a, c.
 std::vector<std::string> PatternBindings(std::string_view pattern);
+
+// Runs work(begin, end) over [0, n) in two ranges of about equal total weight(i), the second on a
+// thread of its own; all on the calling thread when n < min_items. REQUIRES: work on disjoint
+// ranges may run at once (each item written by its range alone).
+void RunInTwoParts(size_t n, size_t min_items, const std::function<size_t(size_t)>& weight,
+                   const std::function<void(size_t, size_t)>& work);
 
 // ---- Module resolution (module_resolver.cc).
 

@@ -44,6 +44,10 @@ enum class Kw : uint8_t {
 
 constexpr size_t kNoMatch = static_cast<size_t>(-1);
 
+// Fewer symbols than this are scanned on the calling thread alone: starting a thread costs
+// more than scanning them.
+constexpr size_t kMinSymbolsForTwoParts = 1024;
+
 struct Token {
   Tok type;
   Kw kw = Kw::kNone;
@@ -468,10 +472,14 @@ struct ScriptScanner {
 
 SourceFacts ScanScript(std::string_view source) { return ScriptScanner().Scan(source); }
 
-void ScanSources(Model* model) {
+namespace {
+
+// Locals and cognitive complexity of function and method symbols [begin, end).
+void ScanSymbols(Model* model, size_t begin, size_t end) {
   const GraphInput& input = *model->input;
   ScriptScanner scanner;
-  for (Symbol& s : model->symbols) {
+  for (size_t i = begin; i < end; ++i) {
+    Symbol& s = model->symbols[i];
     if (s.type != "function" && s.type != "method") continue;
     const bool python = model->files[s.file].python;
     for (int ci : s.chunks) {
@@ -494,6 +502,27 @@ void ScanSources(Model* model) {
     auto own = std::lower_bound(s.locals.begin(), s.locals.end(), s.name);
     if (own != s.locals.end() && *own == s.name) s.locals.erase(own);
   }
+}
+
+}  // namespace
+
+void ScanSources(Model* model) {
+  const GraphInput& input = *model->input;
+  // Each symbol's scan reads only its own chunks and writes only the symbol: the symbols are
+  // scanned in two parts of about equal source text, at once (a fifth of the graph stage's
+  // time on three.js, which a re-index of one file waits for).
+  RunInTwoParts(
+      model->symbols.size(), kMinSymbolsForTwoParts,
+      [&](size_t i) {
+        const Symbol& s = model->symbols[i];
+        size_t bytes = 0;
+        if (s.type == "function" || s.type == "method") {
+          for (int ci : s.chunks) bytes += input.chunks[ci].source_code.size();
+        }
+        return bytes;
+      },
+      [&](size_t begin, size_t end) { ScanSymbols(model, begin, end); });
+  ScriptScanner scanner;
   for (int ci : model->chunk_order) {
     const GraphInputChunk& c = input.chunks[ci];
     if (c.chunk_type != "module") continue;

@@ -43,18 +43,15 @@ constexpr std::chrono::milliseconds kCancelPoll(50);
 class ResultWriter {
  public:
   ResultWriter(const IndexOptions& options, const std::vector<ScannedFile>& files,
-               const PriorState& prior, Store* store, IndexSummary* summary,
+               const PriorState& prior, Store* store, CommitPool* pool, IndexSummary* summary,
                std::function<Status()> before_change)
       : options_(options),
         files_(files),
         prior_(prior),
         store_(store),
+        pool_(*pool),
         summary_(summary),
         before_change_(std::move(before_change)) {}
-
-  // Writes indexed files through `connections` more connections when the store offers them
-  // (commit_pool.h); Flush() then waits for the last ones.
-  Status OpenCommitPool(int connections) { return pool_.Open(store_, connections); }
 
   // `written`: the status of the file's write, done by the commit pool.
   void Write(FileResult r, const Status* written = nullptr) {
@@ -208,10 +205,10 @@ class ResultWriter {
   const std::vector<ScannedFile>& files_;
   const PriorState& prior_;
   Store* store_;
+  CommitPool& pool_;  // writes indexed files when active (commit_pool.h); Flush() waits
   IndexSummary* summary_;
   std::function<Status()> before_change_;
   int64_t done_ = 0;
-  CommitPool pool_;  // inactive unless OpenCommitPool opened connections
 };
 
 void AddCounts(const EmbedCounts& c, IndexSummary::Embedding* e) {
@@ -456,6 +453,12 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
     FinishSummary(start, summary);
     return Status::Ok();
   }
+  // The writer connections (PostgreSQL: one per worker) before any change: a server that
+  // refuses them (max_connections) must fail the run before --full deletes anything.
+  CommitPool pool;
+  if (!options.sequential) {
+    if (Status s = pool.Open(store, summary->workers); !s.ok()) return s;
+  }
   if (options.full) {
     if (Status s = store->DeleteRepository(repository); !s.ok()) return s;
   }
@@ -544,11 +547,7 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   summary->files_to_process = static_cast<int64_t>(plan.to_process.size());
   if (options.on_scanned) options.on_scanned(summary->files_to_process);
 
-  ResultWriter writer(options, plan.to_process, plan.prior, store, summary, before_change);
-  if (!options.sequential && !plan.to_process.empty()) {
-    // One connection per worker where the store has them (PostgreSQL); SQLite: none.
-    if (Status s = writer.OpenCommitPool(summary->workers); !s.ok()) return s;
-  }
+  ResultWriter writer(options, plan.to_process, plan.prior, store, &pool, summary, before_change);
   if (options.sequential) {
     RunSequential(options, plan.to_process, plan.prior, repository, &writer, &summary->embedding);
   } else {

@@ -8,17 +8,24 @@
 //   only, `"`, `*`, `NEAR(`, `AND OR NOT`, unbalanced parentheses are all searched as text (or
 //   give no results), never an engine error. Terms are OR-ed; BM25 weighs a term found in the
 //   name 8x, the qualified name 4x, the signature and doc comment 2x, the source 1x. Equal
-//   scores keep the order the chunks were written in.
+//   scores keep the order the chunks were written in. The SQLite store ranks only the rows that
+//   hold the query's rarest terms when score bounds prove no other row can reach the top `limit`
+//   (store/lexical_bounds.h): the same rows, in the same order, for less time.
 // - vector: the query embedded with the index's model (CheckIndexModel: a clear error when the
 //   Embedder is another model), scored by dot product (cosine: vectors are unit length) against
 //   every chunk's vector. Exact scan by default (vectors loaded once per Searcher, SIMD dot
 //   products); an HNSW graph (hnswlib) for a repository with at least
 //   SearcherOptions::hnsw_min_chunks vectors when the request filters on nothing but the
 //   repository (hnswlib 0.6 cannot filter during its walk, so filtered requests scan the
-//   filtered rows exactly).
+//   filtered rows exactly). A store with its own nearest-neighbour search (PostgreSQL with
+//   pgvector: Store::SearchVectors) answers instead, filters included, unless the request asks
+//   for VectorIndex::kExact or its path glob cannot be sent (PathGlobRegex); when that search
+//   fails the store says why once (SearchResponse::notes) and the client-side scan answers.
 // - hybrid (default): reciprocal rank fusion of the two legs' top `candidates`:
 //   score = lexical_weight / (rrf_k + lexical rank) + vector_weight / (rrf_k + vector rank),
 //   ranks 1-based, a leg that did not return the chunk adds nothing. Ties break by chunk id.
+//   The lexical leg is read only as deep as a chunk could still reach the top `limit` (10 rows
+//   with the defaults), which changes no result (HybridLexicalDepth in searcher.cc).
 //   The default weights (1 and 0.01, see SearchRequest) favour the lexical leg: with the default
 //   model it is the better one on every query set measured.
 //   When no vectors can be searched (no Embedder given, or every repository in scope was indexed

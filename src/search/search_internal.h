@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/util.h"
@@ -75,6 +77,12 @@ std::string VectorStamp(const std::string& model_id, size_t dim,
 Status LoadOrBuildHnsw(const std::string& dir, const std::string& repository,
                        const std::string& stamp, const float* vectors, size_t count, size_t dim,
                        const HnswParams& params, std::unique_ptr<HnswGraph>* out, bool* loaded);
+
+// A --path glob as an anchored regular expression (PostgreSQL's `~`, POSIX) that matches exactly
+// the paths PathGlobMatches matches, for server-side vector search; nullopt for the globs a
+// character-based regex cannot mean byte for byte ('?', negated or non-ASCII classes, control
+// characters, invalid UTF-8): those are applied on the client.
+std::optional<std::string> PathGlobRegex(std::string_view glob);
 
 // The persisted files' base name for a repository: its safe characters plus a hash.
 std::string HnswFileBase(const std::string& repository);

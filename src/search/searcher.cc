@@ -68,6 +68,25 @@ Status ValidateRequest(const SearchRequest& r) {
   return Status::Ok();
 }
 
+// How deep hybrid reads the lexical leg; `depth`: the candidates. Once the lexical leg fills the
+// limit, the limit-th fused result scores at least lexical_weight / (rrf_k + limit), and a chunk
+// of lexical rank d or worse at most lexical_weight / (rrf_k + d) + vector_weight / (rrf_k + 1):
+// from the first rank where that is lower no chunk can enter the results, or change the score of
+// one that does, so rows from there on are not read (10 rows for the default weights and limit,
+// instead of 100). The vector leg is still read to `depth`.
+size_t HybridLexicalDepth(const SearchRequest& r, size_t depth) {
+  const double k = r.rrf_k;
+  const double floor = r.lexical_weight / (k + r.limit);
+  const double vector_gain = r.vector_weight / (k + 1);
+  for (size_t d = static_cast<size_t>(r.limit); d < depth; ++d) {
+    // Rank d + 1 onward; the margin keeps rounding from admitting a tie.
+    if (r.lexical_weight / (k + static_cast<double>(d + 1)) + vector_gain < floor * (1 - 1e-9)) {
+      return d;
+    }
+  }
+  return depth;
+}
+
 }  // namespace
 
 struct Searcher::Impl {
@@ -87,9 +106,12 @@ struct Searcher::Impl {
   Status ReloadIfChanged();
   RepoInfo* FindRepo(std::string_view name);
   bool PassesFilters(const ChunkInfo& c, const SearchRequest& r) const;
-  Status LexicalLeg(const SearchRequest& r, size_t depth, std::vector<LegHit>* hits);
+  // *more: rows past `depth` may exist that the leg did not read (rows were filtered out here).
+  Status LexicalLeg(const SearchRequest& r, size_t depth, std::vector<LegHit>* hits, bool* more);
   Status VectorLeg(const SearchRequest& r, const std::vector<RepoInfo*>& scope, size_t depth,
                    SearchResponse* out, std::vector<LegHit>* hits);
+  Status ServerVectorLeg(const SearchRequest& r, const std::vector<float>& query, size_t depth,
+                         SearchResponse* out, std::vector<LegHit>* hits, bool* served);
   Status EnsureHnsw(RepoInfo* repo);
   void Assemble(const SearchRequest& r, SearchMode mode, const std::vector<LegHit>& lexical,
                 const std::vector<LegHit>& vector, SearchResponse* out) const;
@@ -188,7 +210,8 @@ bool Searcher::Impl::PassesFilters(const ChunkInfo& c, const SearchRequest& r) c
          (r.path_glob.empty() || PathGlobMatches(r.path_glob, c.file_path));
 }
 
-Status Searcher::Impl::LexicalLeg(const SearchRequest& r, size_t depth, std::vector<LegHit>* hits) {
+Status Searcher::Impl::LexicalLeg(const SearchRequest& r, size_t depth, std::vector<LegHit>* hits,
+                                  bool* more) {
   ChunkFilter filter;
   filter.repository = r.repository.empty() ? options.repository : r.repository;
   // The store answers fastest unfiltered; when the index holds no other repository the
@@ -206,6 +229,7 @@ Status Searcher::Impl::LexicalLeg(const SearchRequest& r, size_t depth, std::vec
     hits->push_back({it->second, hit.score});
     if (hits->size() == depth) break;
   }
+  *more = hits->size() < depth && limit > 0 && found.size() == static_cast<size_t>(limit);
   return Status::Ok();
 }
 
@@ -227,6 +251,39 @@ Status Searcher::Impl::EnsureHnsw(RepoInfo* repo) {
                                           repo->row_count, dim, params, &repo->hnsw, &loaded);
 }
 
+// The store's own nearest-neighbour search (PostgreSQL with pgvector), when it has one and every
+// filter can go to it; *served = false leaves the leg to the client. kExact asks for the exact
+// scan, which the client does.
+Status Searcher::Impl::ServerVectorLeg(const SearchRequest& r, const std::vector<float>& query,
+                                       size_t depth, SearchResponse* out, std::vector<LegHit>* hits,
+                                       bool* served) {
+  *served = false;
+  if (r.vector_index == VectorIndex::kExact) return Status::Ok();
+  VectorSearch search;
+  if (!r.path_glob.empty()) {
+    std::optional<std::string> regex = search_internal::PathGlobRegex(r.path_glob);
+    if (!regex) return Status::Ok();
+    search.path_regex = std::move(*regex);
+  }
+  search.query = query;
+  search.filter.repository = r.repository.empty() ? options.repository : r.repository;
+  search.filter.language = r.language;
+  search.filter.chunk_type = r.kind;
+  search.limit = static_cast<int64_t>(depth);
+  VectorSearchResult result;
+  if (Status s = store->SearchVectors(search, &result); !s.ok()) return s;
+  if (!result.warning.empty()) out->notes.push_back(result.warning);
+  if (!result.served) return Status::Ok();
+  for (const VectorHit& hit : result.hits) {
+    auto it = by_id.find(hit.chunk_id);
+    if (it == by_id.end() || !PassesFilters(chunks[it->second], r)) continue;
+    hits->push_back({it->second, hit.score});
+  }
+  *served = true;
+  out->used_hnsw = true;
+  return Status::Ok();
+}
+
 Status Searcher::Impl::VectorLeg(const SearchRequest& r, const std::vector<RepoInfo*>& scope,
                                  size_t depth, SearchResponse* out, std::vector<LegHit>* hits) {
   if (IsBlank(r.query)) return Status::Ok();  // nothing to embed: no vector hits
@@ -239,6 +296,11 @@ Status Searcher::Impl::VectorLeg(const SearchRequest& r, const std::vector<RepoI
   if (s.code() == Status::Code::kInvalidArgument) return Status::Ok();
   if (!s.ok()) return s;
   start = std::chrono::steady_clock::now();
+  bool served = false;
+  if (Status v = ServerVectorLeg(r, embedded[0], depth, out, hits, &served); !v.ok() || served) {
+    out->vector_ms = MillisecondsSince(start);
+    return v;
+  }
   const float* query = embedded[0].data();
   const bool filtered = !r.language.empty() || !r.kind.empty() || !r.path_glob.empty();
   std::vector<ScoredRow> rows;
@@ -412,7 +474,14 @@ Status Searcher::Search(const SearchRequest& request, SearchResponse* out) {
   std::vector<LegHit> vector;
   if (mode != SearchMode::kVector) {
     auto start = std::chrono::steady_clock::now();
-    if (Status s = im.LexicalLeg(request, depth, &lexical); !s.ok()) return s;
+    const size_t lexical_depth =
+        mode == SearchMode::kHybrid ? HybridLexicalDepth(request, depth) : depth;
+    bool more = false;
+    if (Status s = im.LexicalLeg(request, lexical_depth, &lexical, &more); !s.ok()) return s;
+    if (more && lexical_depth < depth) {  // the bound needs lexical_depth hits: read deeper
+      lexical.clear();
+      if (Status s = im.LexicalLeg(request, depth, &lexical, &more); !s.ok()) return s;
+    }
     out->lexical_ms = MillisecondsSince(start);
   }
   if (mode != SearchMode::kLexical) {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "store/encoding.h"
+#include "store/pg_vector.h"
 #include "store/store.h"
 
 namespace semdex {
@@ -157,6 +158,20 @@ ALTER TABLE code_chunks ADD COLUMN search_tokens TSVECTOR;
 CREATE INDEX code_chunks_search ON code_chunks USING gin (search_tokens);
 )sql";
 
+// Version 3: the vector cache of SQLite schema version 5 (see sqlite_schema.cc): vectors by model
+// and xxh3-128 of the embedded text, kept after the chunks that carried them are gone; used_at
+// (an encoding.h timestamp) orders pruning, oldest first.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE vector_cache (
+  model_id TEXT NOT NULL,
+  text_hash TEXT NOT NULL,
+  embedding REAL[] NOT NULL,
+  used_at TEXT NOT NULL,
+  PRIMARY KEY (model_id, text_hash)
+);
+CREATE INDEX vector_cache_by_use ON vector_cache (used_at);
+)sql";
+
 struct Migration {
   int64_t version;
   std::string_view sql;
@@ -166,6 +181,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 };
 
 // Advisory lock keys: (semdex, 0) serialises schema changes; (semdex, hash of a repository) is
@@ -223,6 +239,10 @@ Status WithMigrationLock(PgConnection* conn, Body&& body) {
 
 }  // namespace
 
+Status PgWithSchemaLock(PgConnection* conn, const std::function<Status()>& body) {
+  return WithMigrationLock(conn, body);
+}
+
 int64_t PgLatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
 
 Status PgReadSchemaVersion(PgConnection* conn, int64_t* version) {
@@ -264,6 +284,7 @@ PgFeatures PgDetectFeatures(PgConnection* conn) {
     f.pgvector_available = r.Text(0, 0) == "t";
     f.pgvector_installed = r.Text(0, 1) == "t";
   }
+  PgSetUpVectorSearch(conn, &f);
   // pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it. Without it
   // (no contrib package, no privilege) names are still found through search_tokens.
   if (conn->Query("SELECT to_regclass('code_chunks_name_trgm') IS NOT NULL", {}, &r).ok() &&

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "store/pg_conn.h"
@@ -26,14 +27,24 @@ Status PgReadSchemaVersion(PgConnection* conn, int64_t* version);
 // schema_version (not a semdex index).
 Status PgMigrateSchema(PgConnection* conn);
 
+// Runs `body` holding the session advisory lock that serialises schema changes, so that
+// processes opening one database at once change its schema one at a time.
+Status PgWithSchemaLock(PgConnection* conn, const std::function<Status()>& body);
+
 // Optional server features, detected at connect time (semdex stats reports them).
 struct PgFeatures {
   bool pgvector_available = false;  // the server can load the `vector` extension
   bool pgvector_installed = false;  // the extension is created in this database
-  bool trigram_index = false;       // pg_trgm is installed and names have a trigram index
+  std::string pgvector_version;     // its extversion once installed, e.g. "0.8.0"
+  // Vector search runs on the server (pgvector, store/pg_vector.h); false: on the client.
+  bool vector_search = false;
+  // Why vector_search is false although pgvector is there ("" otherwise).
+  std::string vector_problem;
+  bool trigram_index = false;  // pg_trgm is installed and names have a trigram index
 };
 
-// Detects the features and, when pg_trgm can be created here, the trigram index on names.
+// Detects the features and, when pg_trgm can be created here, the trigram index on names; sets
+// up the pgvector path when the server has pgvector (PgSetUpVectorSearch).
 // Never fails: a missing feature is reported, not an error.
 PgFeatures PgDetectFeatures(PgConnection* conn);
 

@@ -153,12 +153,20 @@ Status PgStore::OpenWriter(std::unique_ptr<Store>* out) {
 }
 
 std::string PgStore::BackendDescription() const {
-  std::string vectors =
-      features_.pgvector_installed
-          ? "real[] with client-side search (the pgvector extension is installed but not used)"
-      : features_.pgvector_available
-          ? "real[] with client-side search (pgvector is available on the server, not used)"
-          : "real[] with client-side search (pgvector is not available on the server)";
+  constexpr std::string_view kClientSide = "client-side search (exact scan or hnswlib)";
+  std::string vectors;
+  if (features_.vector_search) {
+    vectors = fmt::format("pgvector {}: server-side HNSW (cosine) over real[]",
+                          features_.pgvector_version);
+  } else if (!features_.vector_problem.empty()) {
+    vectors = fmt::format("pgvector {}not used ({}): {}",
+                          features_.pgvector_version.empty()
+                              ? std::string("available but ")
+                              : features_.pgvector_version + " installed but ",
+                          features_.vector_problem, kClientSide);
+  } else {
+    vectors = fmt::format("pgvector not installed: {}", kClientSide);
+  }
   return fmt::format("postgresql {} at {}; vectors: {}; name trigram index (pg_trgm): {}",
                      conn_->server_version(), conn_->location(), vectors,
                      features_.trigram_index ? "yes" : "no");
@@ -206,6 +214,7 @@ Status PgStore::WriteFileRows(const FileRow& file, const std::string& now) {
        TextOrNull(file.content_hash), std::to_string(file.chunks.size()),
        TextOrNull(file.metadata_json), now});
   if (!s.ok()) return Annotate(s, "file row");
+  if (s = CacheFileVectors(file, now); !s.ok()) return s;
   return TouchRepository(file.repository, now);
 }
 

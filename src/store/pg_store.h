@@ -4,8 +4,9 @@
 // Same tables and columns as the SQLite index (pg_schema.h). Each write is one transaction; the
 // chunks of a file go in with COPY. A write that fails because the connection was lost (server
 // restarted, network) is rolled back by the server, and is retried once on a new connection.
-// Vectors are real[] and searched on the client (the search stage's exact scan or HNSW); the
-// pgvector extension is detected and reported, not used (see PgFeatures).
+// Vectors are real[], searched on the client (the search stage's exact scan or HNSW) unless the
+// server has pgvector: then SearchVectors runs the search on the server, with an HNSW index per
+// dimension, and falls back to the client when any step fails (pg_vector.h).
 //
 // Thread-safety: as Store, one thread at a time; each PgStore has its own connection, so
 // several threads may each use their own (OpenWriter) on one database. Several processes may
@@ -35,7 +36,8 @@ class PgStore : public Store {
   // Another store on the same database: one more connection, for another writer thread.
   Status OpenWriter(std::unique_ptr<Store>* out) override;
 
-  // "postgresql 15.18; vectors: real[] (client-side search); pgvector: not available; ...".
+  // "postgresql 15.18 at postgresql://u@h:5432/db; vectors: pgvector not installed: client-side
+  // search (exact scan or hnswlib); ..." or "vectors: pgvector 0.8.0: server-side HNSW ...".
   std::string BackendDescription() const;
 
   Status DeleteRepository(std::string_view repository) override;
@@ -58,6 +60,15 @@ class PgStore : public Store {
                           const std::function<void(SearchChunkRow&)>& on_row) override;
   Status LoadChunkSources(const std::vector<std::string>& ids,
                           std::vector<std::string>* sources) override;
+  // The vector cache: pg_store_vector_cache.cc.
+  Status ListCachedVectors(std::string_view model_id, int dim,
+                           std::vector<std::string>* text_hashes) override;
+  Status LoadCachedVectors(std::string_view model_id, int dim,
+                           const std::vector<std::string>& text_hashes,
+                           std::vector<std::vector<float>>* vectors) override;
+  Status PruneVectorCache(int64_t spare_entries) override;
+  // pgvector: pg_vector.cc.
+  Status SearchVectors(const VectorSearch& search, VectorSearchResult* out) override;
   Status GetChangeStamp(std::string* out) override;
   // Incremental indexing: pg_store_incremental.cc.
   Status LockRepository(std::string_view repository, std::unique_ptr<RepositoryLock>* out) override;
@@ -90,6 +101,8 @@ class PgStore : public Store {
 
   Status WriteFileRows(const FileRow& file, const std::string& now);
   Status RecordProblemRows(const FileProblem& problem, const std::string& now);
+  // Puts the file's vectors into the vector cache (FileRow::embedding_model_id).
+  Status CacheFileVectors(const FileRow& file, const std::string& now);
   Status TouchRepository(const std::string& repository, const std::string& now);
   Status DeleteGraphRows(std::string_view repository);
   Status InsertGraphRows(std::string_view repository, const GraphRows& rows,
@@ -104,6 +117,9 @@ class PgStore : public Store {
   std::unique_ptr<PgConnection> conn_;
   PgFeatures features_;
   std::set<std::string, std::less<>> touched_repositories_;  // registered by this connection
+  std::set<int> indexed_dims_;           // dimensions whose HNSW index is known to exist
+  bool vector_search_given_up_ = false;  // a server-side search failed: client-side from now on
+  bool vector_warning_given_ = false;    // SearchVectors said why it does not serve
 };
 
 template <typename Body>

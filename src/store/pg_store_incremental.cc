@@ -88,6 +88,12 @@ constexpr IntegrityQuery kGlobalChecks[] = {
     {"SELECT COUNT(*), MIN(node_id) FROM computed_metrics m WHERE NOT EXISTS (SELECT 1 FROM nodes "
      "n WHERE n.node_id = m.node_id)",
      "metrics of a missing node"},
+    {"SELECT COUNT(*), MIN(text_hash) FROM vector_cache WHERE model_id = '' OR text_hash = '' OR "
+     "COALESCE(cardinality(embedding), 0) = 0",
+     "vector cache entries without a model, text hash or vector"},
+    {"SELECT COUNT(*), MIN(v.text_hash) FROM vector_cache v JOIN repositories r ON r.model_id = "
+     "v.model_id WHERE cardinality(v.embedding) <> COALESCE(r.embedding_dim, 0)",
+     "vector cache entries whose dimension is not their model's"},
 };
 
 }  // namespace

@@ -141,6 +141,13 @@ std::string SqliteStatement::ColumnText(int column) const {
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(n));
 }
 
+std::string_view SqliteStatement::ColumnTextView(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return {};
+  int n = sqlite3_column_bytes(stmt_, column);
+  return std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(n));
+}
+
 std::string SqliteStatement::ColumnBlob(int column) const {
   const void* blob = sqlite3_column_blob(stmt_, column);
   if (blob == nullptr) return "";

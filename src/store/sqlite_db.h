@@ -52,7 +52,9 @@ class SqliteStatement {
   int64_t ColumnInt64(int column) const;
   double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;  // "" for NULL
-  std::string ColumnBlob(int column) const;  // "" for NULL
+  // The text without a copy: valid until the next Step, Reset or column call on this column.
+  std::string_view ColumnTextView(int column) const;  // "" for NULL
+  std::string ColumnBlob(int column) const;           // "" for NULL
 
   // Resets the statement and clears its bindings so it can be reused.
   void Reset();

@@ -151,9 +151,7 @@ Status SqliteStore::InsertGraphRows(std::string_view repository, const GraphRows
 
 Status SqliteStore::CheckNodesFound(std::string_view repository, int64_t expected) {
   SqliteStatement count;
-  if (Status s =
-          db_->Prepare("SELECT COUNT(*) FROM nodes WHERE properties->>'repository' = ?1", &count);
-      !s.ok()) {
+  if (Status s = db_->Prepare(kCountNodesSql, &count); !s.ok()) {
     return s;
   }
   count.BindText(1, repository);

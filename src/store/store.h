@@ -245,6 +245,30 @@ struct LexicalHit {
   double score = 0;
 };
 
+// A nearest-neighbour search the backend runs itself (Store::SearchVectors): the chunks under
+// `filter` whose file path matches `path_regex`, nearest to `query` by cosine.
+struct VectorSearch {
+  std::vector<float> query;  // the embedded query; its size is the model's dimension
+  ChunkFilter filter;
+  // A POSIX regular expression the file path must match (PostgreSQL's `~`); "" matches all.
+  std::string path_regex;
+  int64_t limit = 10;  // >= 1
+};
+
+// One nearest neighbour: the chunk and its cosine similarity to the query, higher is better.
+struct VectorHit {
+  std::string chunk_id;
+  double score = 0;
+};
+
+// What Store::SearchVectors did. served = false: the caller searches on the client.
+struct VectorSearchResult {
+  bool served = false;
+  std::vector<VectorHit> hits;  // best first, at most `limit`; empty unless served
+  // Once per store, why a server-side path it had was given up (for the user); else "".
+  std::string warning;
+};
+
 // A chunk as search shows it, without its source (see LoadChunkSources).
 struct SearchChunkRow {
   std::string id;
@@ -263,6 +287,9 @@ struct StoreOptions {
   // Test hook: called before each chunk row is inserted by WriteFile; returning false makes
   // that write fail (and roll back) as a database error would.
   std::function<bool(const FileRow&, size_t chunk_index)> fault_injector;
+  // Test hook (PostgreSQL): take the pgvector search path without setting it up or detecting
+  // it, so that a server without pgvector shows the path failing soft.
+  bool force_pgvector_search = false;
 };
 
 class Store {
@@ -319,6 +346,15 @@ class Store {
   // vector when `with_vectors` (the row is the callee's to move from).
   virtual Status LoadSearchChunks(const ChunkFilter& filter, bool with_vectors,
                                   const std::function<void(SearchChunkRow&)>& on_row) = 0;
+  // Server-side nearest-neighbour search (PostgreSQL with pgvector). The default, and a backend
+  // whose server-side path is unavailable or fails, sets out->served = false and returns OK:
+  // the caller ranks the vectors it loaded itself. A failure never surfaces as an error: the
+  // backend gives the path up (out->warning says why, once) and answers served = false.
+  virtual Status SearchVectors(const VectorSearch& search, VectorSearchResult* out) {
+    (void)search;
+    *out = VectorSearchResult();
+    return Status::Ok();
+  }
   // Replaces *sources with the source of each chunk of `ids`, in order ("" for an unknown id).
   virtual Status LoadChunkSources(const std::vector<std::string>& ids,
                                   std::vector<std::string>* sources) = 0;

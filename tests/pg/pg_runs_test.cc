@@ -94,6 +94,17 @@ TEST(PgRunsTest, MoreWorkersThanTheServerAcceptsStopsWithWhatToDo) {
   EXPECT_EQ(r.err.find(kPgPassword), std::string::npos) << r.err;
   // Nothing half-written: no file was written before the run stopped.
   EXPECT_EQ(PgRows(url, "SELECT COUNT(*) FROM code_chunks"), std::vector<std::string>{"0"});
+
+  // A --full re-index that cannot get its connections stops before it deletes anything.
+  r = RunCommand(IndexCommand(kRxjsInternal + "/scheduled", "s", url, "--workers 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> chunks = PgRows(url, "SELECT COUNT(*) FROM code_chunks");
+  ASSERT_NE(chunks, std::vector<std::string>{"0"});
+  r = RunCommand(IndexCommand(kRxjsInternal + "/scheduled", "s", url,
+                              fmt::format("--full --workers {}", kPgMaxConnections + 4)));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("max_connections"), std::string::npos) << r.err;
+  EXPECT_EQ(PgRows(url, "SELECT COUNT(*) FROM code_chunks"), chunks);
 }
 
 // Every file row is whole: an indexed file has exactly its chunk_count chunks, and no chunk

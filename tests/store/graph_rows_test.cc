@@ -157,6 +157,39 @@ TEST(GraphStoreTest, ReplaceGraphOverStoredRowsEqualsAFreshWriteAndKeepsUnchange
   EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
+// graph_row_digests keeps its format (sqlite_store_graph_diff.cc Digest): an index written by an
+// earlier semdex then matches its unchanged rows instead of rewriting every one. A node row
+// hashes as its values, each the byte '0' + type (3: text) then the text's 8-byte length and
+// bytes.
+TEST(GraphStoreTest, RowDigestsKeepTheirFormat) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenIndex(dir.File("index.db"));
+  ASSERT_NE(store, nullptr);
+  const GraphRows rows = SampleGraph("a", 2);
+  ASSERT_TRUE(store->ReplaceGraph("a", rows).ok());
+  std::string bytes;
+  const GraphNodeRow& n = rows.nodes[1];
+  for (const std::string& text : {n.node_id, n.node_type, n.label, n.properties_json}) {
+    const uint64_t size = text.size();
+    bytes.push_back('3');
+    bytes.append(reinterpret_cast<const char*>(&size), sizeof(size));
+    bytes.append(text);
+  }
+  RawDb raw(dir.File("index.db"));
+  EXPECT_EQ(raw.Text("SELECT digest FROM graph_row_digests WHERE repository = 'a' AND kind = 0 "
+                     "AND key = 'a-n1'"),
+            Xxh3Hex(bytes));
+  // An unreadable stored digest counts as a changed row: the row is rewritten, not kept.
+  ASSERT_EQ(raw.Int("SELECT COUNT(*) FROM graph_row_digests WHERE key = 'a-n1' AND kind = 0"), 1);
+  raw.Exec("UPDATE graph_row_digests SET digest = 'not a digest' WHERE key = 'a-n1' AND kind = 0");
+  raw.Exec("UPDATE nodes SET label = 'stale' WHERE node_id = 'a-n1'");
+  ASSERT_TRUE(store->ReplaceGraph("a", rows).ok());
+  EXPECT_EQ(raw.Text("SELECT label FROM nodes WHERE node_id = 'a-n1'"), "f");
+  EXPECT_EQ(raw.Text("SELECT digest FROM graph_row_digests WHERE repository = 'a' AND kind = 0 "
+                     "AND key = 'a-n1'"),
+            Xxh3Hex(bytes));
+}
+
 // Rows that cannot be matched one to one (two metrics rows of a node, in the new rows or the
 // stored ones) are replaced whole.
 TEST(GraphStoreTest, ReplaceGraphWithRepeatedKeysReplacesTheRowsWhole) {
