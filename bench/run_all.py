@@ -343,6 +343,9 @@ class Suite:
 
     # ---- search --------------------------------------------------------------------------------
     def section_search(self):
+        if self.args.search_db:
+            # An index made earlier (three with the default model takes about an hour).
+            self.embedded_db = (self.args.search_repository, self.args.search_db, 0)
         if self.embedded_db is None:
             raise RuntimeError("no default-model index to search: the index section must run "
                                "with at least one corpus in --embed-corpora")
@@ -370,10 +373,11 @@ class Suite:
             m = re.match(r"^\s+(\S.*?)\s+([\d.]+)$", line)
             if m and mrr_set:
                 mrr[mrr_set][m[1]] = float(m[2])
-        self.results["sections"]["search"] = {"corpus": CORPORA[name][2], "latency": latency,
+        label = CORPORA[name][2] if name in CORPORA else name
+        self.results["sections"]["search"] = {"corpus": label, "index": db, "latency": latency,
                                               "recall_at_10": recall, "mrr_at_10": mrr,
                                               "output": text}
-        self.md.append(f"## Search ({CORPORA[name][2]}, default model)\n")
+        self.md.append(f"## Search ({label}, default model)\n")
         self.md.append("bench/search_bench: 200 queries per mode after a warm-up pass, HNSW "
                        "recall@10 against the exact scan, MRR@10 on the doc-derived and the "
                        "hand-written relevance sets.\n")
@@ -430,7 +434,8 @@ class Suite:
             f"end; {self.results['elapsed_s'] / 60:.1f} min in all.\n",
             "Settings: " + ", ".join(f"`--{k.replace('_', '-')} {v if not isinstance(v, list) else ','.join(v)}`"
                                      for k, v in self.results["settings"].items()
-                                     if k in ("runs", "embed_runs", "corpora", "embed_corpora", "skip")) + "\n",
+                                     if k in ("runs", "embed_runs", "corpora", "embed_corpora", "skip",
+                                              "search_db") and v) + "\n",
         ]
         with open(os.path.join(self.out, "report.md"), "w") as f:
             f.write("\n".join(head + self.md) + "\n")
@@ -446,6 +451,12 @@ def main():
                     help="corpora also indexed with the default model ('all' for every one)")
     ap.add_argument("--skip", default="", help=f"sections not to run, of {','.join(SECTIONS)}")
     ap.add_argument("--embed-seconds", type=float, default=10.0)
+    ap.add_argument("--search-db", default=None,
+                    help="search this default-model SQLite index instead of one the index "
+                         "section made (with --search-repository)")
+    ap.add_argument("--search-repository", default="three",
+                    help="the --search-db repository; bench/search_queries_NAME.tsv is its "
+                         "hand-written relevance set when present (default three)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--semdex", default=None)
