@@ -1,10 +1,9 @@
 #include "store/pg_schema.h"
 
-#include <fmt/format.h>
-
 #include <string_view>
 
 #include "store/encoding.h"
+#include "store/migration.h"
 #include "store/pg_vector.h"
 #include "store/store.h"
 
@@ -172,11 +171,6 @@ CREATE TABLE vector_cache (
 CREATE INDEX vector_cache_by_use ON vector_cache (used_at);
 )sql";
 
-struct Migration {
-  int64_t version;
-  std::string_view sql;
-};
-
 // Append only: a released migration never changes, a new schema is a new entry.
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
@@ -188,42 +182,33 @@ constexpr Migration kMigrations[] = {
 // that repository's writer lock (pg_store_incremental.cc).
 constexpr int32_t kSemdexLockClass = 0x53444958;  // "SDIX"
 
-Status CheckNotNewer(int64_t version) {
-  return CheckSchemaNotNewer(version, PgLatestSchemaVersion(), "database");
-}
-
-// REQUIRES: the migration lock held (WithMigrationLock).
-Status ApplyMigration(PgConnection* conn, const Migration& m) {
-  if (Status s = conn->Exec("BEGIN"); !s.ok()) return s;
-  // Read in this transaction, begun after the lock was taken: it sees every earlier migration
-  // (a transaction begun before would look up tables in an older catalog snapshot).
-  int64_t version = 0;
-  Status s = PgReadSchemaVersion(conn, &version);
-  if (s.ok()) s = CheckNotNewer(version);
-  if (s.ok() && version == 0) {
+// ApplyMigration's steps in PostgreSQL. REQUIRES: the migration lock held (WithMigrationLock):
+// the version is read in the migration's transaction, begun after the lock was taken, so it sees
+// every earlier migration (a transaction begun before would look up tables in an older catalog
+// snapshot).
+struct PgMigrations {
+  using Db = PgConnection;
+  static constexpr std::string_view kBegin = "BEGIN";
+  static constexpr std::string_view kContainer = "database";
+  static int64_t Latest() { return PgLatestSchemaVersion(); }
+  static Status ReadVersion(PgConnection* conn, int64_t* version) {
+    return PgReadSchemaVersion(conn, version);
+  }
+  static Status RefuseForeign(PgConnection* conn) {
     PgResult r;
-    s = conn->Query("SELECT to_regclass('code_chunks') IS NOT NULL", {}, &r);
+    Status s = conn->Query("SELECT to_regclass('code_chunks') IS NOT NULL", {}, &r);
     if (s.ok() && r.Text(0, 0) == "t") {
       s = Status::InvalidArgument(
           "a PostgreSQL database that is not a semdex index (it has a code_chunks table but no "
           "schema_version)");
     }
+    return s;
   }
-  if (s.ok() && version < m.version) {
-    s = conn->Exec(m.sql);
-    if (!s.ok()) {
-      s = Status::DatabaseError(
-          fmt::format("migration to schema version {}: {}", m.version, s.message()));
-    }
-    if (s.ok()) {
-      s = conn->Query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
-                      {std::to_string(m.version), NowTimestampUtc()});
-    }
+  static Status Stamp(PgConnection* conn, int64_t version) {
+    return conn->Query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
+                       {std::to_string(version), NowTimestampUtc()});
   }
-  if (s.ok()) s = conn->Exec("COMMIT");
-  if (!s.ok()) conn->RollbackQuietly();
-  return s;
-}
+};
 
 // Runs `body` holding the session advisory lock (semdex, 0), so that processes opening one
 // database at once change its schema one at a time. A session lock (not a transaction's) is
@@ -263,15 +248,13 @@ Status PgReadSchemaVersion(PgConnection* conn, int64_t* version) {
 Status PgMigrateSchema(PgConnection* conn) {
   int64_t version = 0;
   if (Status s = PgReadSchemaVersion(conn, &version); !s.ok()) return s;
-  if (Status s = CheckNotNewer(version); !s.ok()) return s;
+  if (Status s = CheckSchemaNotNewer(version, PgLatestSchemaVersion(), PgMigrations::kContainer);
+      !s.ok()) {
+    return s;
+  }
   if (version == PgLatestSchemaVersion()) return Status::Ok();
-  return WithMigrationLock(conn, [&] {
-    for (const Migration& m : kMigrations) {
-      if (m.version <= version) continue;
-      if (Status s = ApplyMigration(conn, m); !s.ok()) return s;
-    }
-    return Status::Ok();
-  });
+  return WithMigrationLock(
+      conn, [&] { return ApplyMigrationsAfter<PgMigrations>(conn, kMigrations, version); });
 }
 
 PgFeatures PgDetectFeatures(PgConnection* conn) {

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <span>
 #include <string>
 
 #include "store/encoding.h"
+#include "store/integrity.h"
 #include "store/pg_store.h"
 
 namespace semdex {
@@ -32,11 +34,6 @@ class PgRepositoryLock : public RepositoryLock {
   std::unique_ptr<PgConnection> conn_;
 };
 
-struct IntegrityQuery {
-  std::string_view sql;  // $1: the repository; one row: (count, example)
-  std::string_view what;
-};
-
 // As sqlite_store_incremental.cc's checks, in PostgreSQL's dialect.
 constexpr IntegrityQuery kRepositoryChecks[] = {
     {"SELECT COUNT(*), MIN(c.file_path) FROM code_chunks c WHERE c.repository = $1 AND NOT EXISTS "
@@ -47,13 +44,18 @@ constexpr IntegrityQuery kRepositoryChecks[] = {
      "(SELECT COUNT(*) FROM code_chunks c WHERE c.repository = f.repository AND c.file_path = "
      "f.file_path)",
      "files whose chunk_count differs from their chunks"},
+    // A stale graph (reported below) may name files and chunks a run has changed since: its
+    // rows are compared with the files only once it is fresh.
     {"SELECT COUNT(*), MIN(n.node_id) FROM nodes n WHERE n.properties->>'repository' = $1 AND "
      "n.properties->>'file_path' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM files f WHERE "
-     "f.repository = $1 AND f.file_path = n.properties->>'file_path' AND f.status = 'indexed')",
+     "f.repository = $1 AND f.file_path = n.properties->>'file_path' AND f.status = 'indexed') "
+     "AND NOT EXISTS (SELECT 1 FROM repository_state s WHERE s.repository = $1 AND "
+     "s.graph_stale <> 0)",
      "graph nodes of a file that is not indexed"},
     {"SELECT COUNT(*), MIN(m.node_id) FROM computed_metrics m WHERE m.repository = $1 AND "
      "(NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = m.node_id) OR (m.chunk_id IS NOT NULL "
-     "AND NOT EXISTS (SELECT 1 FROM code_chunks c WHERE c.id = m.chunk_id)))",
+     "AND NOT EXISTS (SELECT 1 FROM code_chunks c WHERE c.id = m.chunk_id) AND NOT EXISTS "
+     "(SELECT 1 FROM repository_state s WHERE s.repository = $1 AND s.graph_stale <> 0)))",
      "metrics of a missing node or chunk"},
     {"SELECT COUNT(*), MIN(c.id) FROM code_chunks c JOIN repositories r ON r.name = c.repository "
      "WHERE c.repository = $1 AND COALESCE(r.model_id, '') <> '' AND (c.embedding_code IS NULL OR "
@@ -73,21 +75,8 @@ constexpr IntegrityQuery kRepositoryChecks[] = {
      "chunks missing from the lexical search index"},
 };
 
+// Across repositories, in PostgreSQL's dialect (kPortableGlobalIntegrityChecks run first).
 constexpr IntegrityQuery kGlobalChecks[] = {
-    {"SELECT COUNT(*), MIN(edge_id) FROM edges e WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE "
-     "n.node_id = e.source_node_id) OR NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = "
-     "e.target_node_id)",
-     "edges whose source or target node is missing"},
-    {"SELECT COUNT(*), MIN(edge_id) FROM edge_weights w WHERE NOT EXISTS (SELECT 1 FROM edges e "
-     "WHERE e.edge_id = w.edge_id)",
-     "edge weights of a missing edge"},
-    {"SELECT COUNT(*), MIN(node_id) FROM detailed_metadata d WHERE NOT EXISTS (SELECT 1 FROM "
-     "nodes n WHERE n.node_id = d.node_id) OR (d.chunk_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
-     "FROM code_chunks c WHERE c.id = d.chunk_id))",
-     "detailed metadata of a missing node or chunk"},
-    {"SELECT COUNT(*), MIN(node_id) FROM computed_metrics m WHERE NOT EXISTS (SELECT 1 FROM nodes "
-     "n WHERE n.node_id = m.node_id)",
-     "metrics of a missing node"},
     {"SELECT COUNT(*), MIN(text_hash) FROM vector_cache WHERE model_id = '' OR text_hash = '' OR "
      "COALESCE(cardinality(embedding), 0) = 0",
      "vector cache entries without a model, text hash or vector"},
@@ -298,8 +287,7 @@ Status PgStore::RunIntegrityChecks(std::string_view repository,
       const int64_t n = row.Int64(i, 0);
       if (n == 0) return;
       const std::string example = row.Text(i, 1);
-      problems->push_back(fmt::format("{}: {} {}", name.empty() ? "index" : name, n, q.what) +
-                          (example.empty() ? "" : fmt::format(" (e.g. {})", example)));
+      problems->push_back(IntegrityProblem(name, n, q, example));
     });
   };
   for (const std::string& name : repositories) {
@@ -307,8 +295,11 @@ Status PgStore::RunIntegrityChecks(std::string_view repository,
       if (Status r = run(q, name); !r.ok()) return r;
     }
   }
-  for (const IntegrityQuery& q : kGlobalChecks) {
-    if (Status r = run(q, ""); !r.ok()) return r;
+  using Checks = std::span<const IntegrityQuery>;
+  for (Checks checks : {Checks(kPortableGlobalIntegrityChecks), Checks(kGlobalChecks)}) {
+    for (const IntegrityQuery& q : checks) {
+      if (Status r = run(q, ""); !r.ok()) return r;
+    }
   }
   return Status::Ok();
 }

@@ -1,10 +1,9 @@
 #include "store/sqlite_schema.h"
 
-#include <fmt/format.h>
-
 #include <string_view>
 
 #include "store/encoding.h"
+#include "store/migration.h"
 #include "store/store.h"
 
 namespace semdex {
@@ -216,53 +215,40 @@ CREATE TABLE graph_row_digests (
 ) WITHOUT ROWID;
 )sql";
 
-struct Migration {
-  int64_t version;
-  std::string_view sql;
-};
-
 // Append only: a released migration never changes, a new schema is a new entry.
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
 };
 
-Status CheckNotNewer(int64_t version) {
-  return CheckSchemaNotNewer(version, LatestSchemaVersion(), "location");
-}
-
-// Runs `m` if the index is older than it. REQUIRES: no transaction open.
-Status ApplyMigration(SqliteDb* db, const Migration& m) {
-  // Re-read the version under the write lock: another process may have migrated meanwhile.
-  if (Status s = db->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  int64_t version = 0;
-  Status s = ReadSchemaVersion(db, &version);
-  if (s.ok()) s = CheckNotNewer(version);
-  if (s.ok() && version == 0) {
+// ApplyMigration's steps in SQLite. BEGIN IMMEDIATE takes the write lock before the version is
+// re-read.
+struct SqliteMigrations {
+  using Db = SqliteDb;
+  static constexpr std::string_view kBegin = "BEGIN IMMEDIATE";
+  static constexpr std::string_view kContainer = "location";
+  static int64_t Latest() { return LatestSchemaVersion(); }
+  static Status ReadVersion(SqliteDb* db, int64_t* version) {
+    return ReadSchemaVersion(db, version);
+  }
+  static Status RefuseForeign(SqliteDb* db) {
     int64_t objects = 0;
-    s = db->QueryInt64("SELECT COUNT(*) FROM sqlite_schema", &objects);
+    Status s = db->QueryInt64("SELECT COUNT(*) FROM sqlite_schema", &objects);
     if (s.ok() && objects > 0) {
       s = Status::InvalidArgument(
           "an SQLite database that is not a semdex index (it has tables but no schema_version)");
     }
+    return s;
   }
-  if (s.ok() && version < m.version) {
-    s = db->Exec(m.sql);
-    if (!s.ok())
-      s = Status::DatabaseError(
-          fmt::format("migration to schema version {}: {}", m.version, s.message()));
+  static Status Stamp(SqliteDb* db, int64_t version) {
     SqliteStatement insert;
-    if (s.ok())
-      s = db->Prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", &insert);
-    if (s.ok()) {
-      insert.BindInt64(1, m.version);
-      insert.BindText(2, NowTimestampUtc());
-      s = insert.Run();
-    }
+    Status s =
+        db->Prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", &insert);
+    if (!s.ok()) return s;
+    insert.BindInt64(1, version);
+    insert.BindText(2, NowTimestampUtc());
+    return insert.Run();
   }
-  if (s.ok()) s = db->Exec("COMMIT");
-  if (!s.ok()) db->RollbackQuietly();
-  return s;
-}
+};
 
 }  // namespace
 
@@ -284,12 +270,11 @@ Status ReadSchemaVersion(SqliteDb* db, int64_t* version) {
 Status MigrateSchema(SqliteDb* db) {
   int64_t version = 0;
   if (Status s = ReadSchemaVersion(db, &version); !s.ok()) return s;
-  if (Status s = CheckNotNewer(version); !s.ok()) return s;
-  for (const Migration& m : kMigrations) {
-    if (m.version <= version) continue;
-    if (Status s = ApplyMigration(db, m); !s.ok()) return s;
+  if (Status s = CheckSchemaNotNewer(version, LatestSchemaVersion(), SqliteMigrations::kContainer);
+      !s.ok()) {
+    return s;
   }
-  return Status::Ok();
+  return ApplyMigrationsAfter<SqliteMigrations>(db, kMigrations, version);
 }
 
 }  // namespace semdex

@@ -7,9 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "store/encoding.h"
+#include "store/integrity.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_store.h"
 
@@ -59,12 +61,7 @@ class FlockRepositoryLock : public RepositoryLock {
 
 class NoRepositoryLock : public RepositoryLock {};
 
-// Integrity queries. Each row is one problem: a count (> 0 only) and a description.
-struct IntegrityQuery {
-  std::string_view sql;  // ?1: the repository; one row: (count, detail text)
-  std::string_view what;
-};
-
+// Integrity queries (IntegrityQuery); ?1 is the repository.
 // Per repository.
 constexpr IntegrityQuery kRepositoryChecks[] = {
     {"SELECT COUNT(*), MIN(c.file_path) FROM code_chunks c WHERE c.repository = ?1 AND NOT EXISTS "
@@ -108,25 +105,8 @@ constexpr IntegrityQuery kRepositoryChecks[] = {
      "them)"},
 };
 
-// Across repositories: rows that hang off rows that do not exist.
+// Across repositories, in SQLite's dialect (kPortableGlobalIntegrityChecks run first).
 constexpr IntegrityQuery kGlobalChecks[] = {
-    {"SELECT COUNT(*), MIN(edge_id) FROM edges e WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE "
-     "n.node_id = e.source_node_id) OR NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = "
-     "e.target_node_id)",
-     "edges whose source or target node is missing"},
-    {"SELECT COUNT(*), MIN(edge_id) FROM edge_weights w WHERE NOT EXISTS (SELECT 1 FROM edges e "
-     "WHERE e.edge_id = w.edge_id)",
-     "edge weights of a missing edge"},
-    // Chunks of a repository whose graph is stale may have changed since (see above).
-    {"SELECT COUNT(*), MIN(node_id) FROM detailed_metadata d WHERE NOT EXISTS (SELECT 1 FROM "
-     "nodes n WHERE n.node_id = d.node_id) OR (d.chunk_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
-     "FROM code_chunks c WHERE c.id = d.chunk_id) AND NOT EXISTS (SELECT 1 FROM nodes n JOIN "
-     "repository_state s ON s.repository = n.properties->>'repository' WHERE n.node_id = "
-     "d.node_id AND s.graph_stale <> 0))",
-     "detailed metadata of a missing node or chunk"},
-    {"SELECT COUNT(*), MIN(node_id) FROM computed_metrics m WHERE NOT EXISTS (SELECT 1 FROM nodes "
-     "n WHERE n.node_id = m.node_id)",
-     "metrics of a missing node"},
     {"SELECT COUNT(*), MIN(text_hash) FROM vector_cache WHERE model_id = '' OR text_hash = '' OR "
      "length(embedding) = 0 OR length(embedding) % 4 <> 0",
      "vector cache entries without a model, text hash or vector"},
@@ -141,9 +121,7 @@ Status RunIntegrityQuery(SqliteDb* db, const IntegrityQuery& q, std::string_view
     const int64_t n = row.ColumnInt64(0);
     if (n == 0) return;
     std::string example = row.ColumnText(1);
-    problems->push_back(
-        fmt::format("{}: {} {}", repository.empty() ? "index" : repository, n, q.what) +
-        (example.empty() ? "" : fmt::format(" (e.g. {})", example)));
+    problems->push_back(IntegrityProblem(repository, n, q, example));
   });
 }
 
@@ -372,8 +350,11 @@ Status SqliteStore::CheckIntegrity(std::string_view repository,
         if (Status r = RunIntegrityQuery(db_.get(), q, name, problems); !r.ok()) return r;
       }
     }
-    for (const IntegrityQuery& q : kGlobalChecks) {
-      if (Status r = RunIntegrityQuery(db_.get(), q, "", problems); !r.ok()) return r;
+    using Checks = std::span<const IntegrityQuery>;
+    for (Checks checks : {Checks(kPortableGlobalIntegrityChecks), Checks(kGlobalChecks)}) {
+      for (const IntegrityQuery& q : checks) {
+        if (Status r = RunIntegrityQuery(db_.get(), q, "", problems); !r.ok()) return r;
+      }
     }
     return Status::Ok();
   }();

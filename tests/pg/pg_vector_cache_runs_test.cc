@@ -1,9 +1,11 @@
-// Index runs on a PostgreSQL index reusing the vector cache: the SQLite index's tests
-// (tests/pipeline/incremental_test.cc) against the test server.
+// Incremental index runs on a PostgreSQL index (the vector cache, an interrupted run): the SQLite
+// index's tests (tests/pipeline/incremental_test.cc) against the test server.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,8 +40,10 @@ void WriteTree(const TempDir& dir) {
                 "function helper(x) { return x * 3; }\nmodule.exports = { helper };\n");
 }
 
+// `cancel` is raised once `cancel_after` files are done (0: never).
 Status Index(const std::string& root, const std::string& url, const Embedder* embedder,
-             bool sequential, IndexSummary* summary) {
+             bool sequential, IndexSummary* summary, int64_t cancel_after = 0) {
+  std::atomic<bool> cancel{false};
   std::unique_ptr<Store> store;
   if (Status s = OpenStore(url, StoreOptions(), &store); !s.ok()) return s;
   IndexOptions options;
@@ -48,6 +52,10 @@ Status Index(const std::string& root, const std::string& url, const Embedder* em
   options.sequential = sequential;
   options.workers = sequential ? 1 : 3;
   options.embedder = embedder;
+  options.cancel = &cancel;
+  options.on_file = [&](const FileEvent&, int64_t done, int64_t) {
+    if (done == cancel_after) cancel = true;
+  };
   return RunIndex(options, store.get(), summary);
 }
 
@@ -102,6 +110,41 @@ TEST(PgVectorCacheTest, CachedVectorsOfAnotherModelAreNotReused) {
   one.Clear();
   ASSERT_EQ(Index(dir.path(), url, &one, true, &summary).ToString(), "OK");
   EXPECT_EQ(static_cast<int64_t>(one.texts().size()), first.total_chunks);
+}
+
+// A run cut short leaves the graph of the files before it, marked stale: the check reports only
+// that (not the graph rows of the files the run changed or deleted), and the next run rebuilds it.
+TEST(PgVectorCacheTest, InterruptedRunIsReportedAsAStaleGraphOnly) {
+  ASSERT_NO_FATAL_FAILURE(RequirePgServer());
+  TempDir dir;
+  for (int i = 0; i < 20; ++i) {
+    WriteAgedFile(dir, "src/f" + std::to_string(i) + ".ts",
+                  "import { g } from './f" + std::to_string((i + 1) % 20) +
+                      "';\nexport function f" + std::to_string(i) +
+                      "() { return g(); }\nexport function g() { return 1; }\n");
+  }
+  const std::string url = NewPgDatabase("interrupted");
+  FakeEmbedder model("count@1");
+  IndexSummary summary;
+  ASSERT_EQ(Index(dir.path(), url, &model, true, &summary).ToString(), "OK");
+  for (int i = 0; i < 20; i += 2) {
+    WriteAgedFile(dir, "src/f" + std::to_string(i) + ".ts",
+                  "export function f" + std::to_string(i) + "() { return 7; }\n");
+  }
+  std::filesystem::remove(dir / "src/f1.ts");
+  std::filesystem::remove(dir / "src/f3.ts");
+  ASSERT_EQ(Index(dir.path(), url, &model, true, &summary, /*cancel_after=*/3).ToString(), "OK");
+  ASSERT_TRUE(summary.interrupted);
+  std::unique_ptr<Store> store;
+  ASSERT_EQ(OpenStore(url, StoreOptions(), &store).ToString(), "OK");
+  std::vector<std::string> problems;
+  ASSERT_EQ(store->CheckIntegrity("", &problems).ToString(), "OK");
+  ASSERT_EQ(problems.size(), 1u) << ::testing::PrintToString(problems);
+  EXPECT_NE(problems[0].find("stale graph"), std::string::npos) << problems[0];
+  ASSERT_EQ(Index(dir.path(), url, &model, true, &summary).ToString(), "OK");
+  problems.clear();
+  ASSERT_EQ(store->CheckIntegrity("", &problems).ToString(), "OK");
+  EXPECT_TRUE(problems.empty()) << ::testing::PrintToString(problems);
 }
 
 }  // namespace

@@ -108,19 +108,32 @@ void WriteTree(const TempDir& dir) {
   for (const char* f : {"src/util.ts", "src/calc.ts", "src/main.ts", "lib/helper.js"}) Age(dir / f);
 }
 
-TEST(IncrementalTest, UnchangedTreeParsesAndEmbedsNothing) {
-  TempDir dir, db;
-  WriteTree(dir);
-  FakeEmbedder model("count@1");
+// Each test's tree (WriteTree, written before the test) and index, and the settings of its runs.
+class IncrementalTest : public ::testing::Test {
+ protected:
+  void SetUp() override { WriteTree(dir); }
+
+  // One run of `settings` over the tree into the test's index.
+  IndexRun Reindex() const { return Index(dir.path(), db, settings); }
+
+  // The test's index equals a full index of the tree made now with settings.embedder.
+  void ExpectFresh() const { ExpectEqualsFullRebuild(dir.path(), db, settings.embedder); }
+
+  TempDir dir, db_dir;
+  const std::string db = db_dir / "i.db";
   RunSettings settings;
+};
+
+TEST_F(IncrementalTest, UnchangedTreeParsesAndEmbedsNothing) {
+  FakeEmbedder model("count@1");
   settings.embedder = &model;
-  IndexRun first = Index(dir.path(), db / "i.db", settings);
+  IndexRun first = Reindex();
   ASSERT_TRUE(first.status.ok()) << first.status.ToString();
   EXPECT_EQ(first.summary.changes.added, 4);
   EXPECT_TRUE(first.summary.graph.rebuilt);
   model.Clear();
 
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok());
   EXPECT_TRUE(again.events.empty());  // no file read
   EXPECT_EQ(model.calls(), 0);
@@ -128,37 +141,31 @@ TEST(IncrementalTest, UnchangedTreeParsesAndEmbedsNothing) {
   EXPECT_EQ(again.summary.success_files, first.summary.success_files);
   EXPECT_EQ(again.summary.total_chunks, first.summary.total_chunks);
   EXPECT_FALSE(again.summary.graph.rebuilt);
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+  ExpectFresh();
 }
 
-TEST(IncrementalTest, TouchedFileIsConfirmedByHashNotParsed) {
-  TempDir dir, db;
-  WriteTree(dir);
-  RunSettings settings;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+TEST_F(IncrementalTest, TouchedFileIsConfirmedByHashNotParsed) {
+  ASSERT_TRUE(Reindex().status.ok());
   std::filesystem::last_write_time(
       dir / "src/util.ts",
       std::filesystem::file_time_type::clock::now() - std::chrono::minutes(30));
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok());
   ASSERT_EQ(again.events.size(), 1u);
   EXPECT_EQ(again.events[0].kind, FileEvent::Kind::kUnchanged);
   EXPECT_FALSE(again.summary.graph.rebuilt);
-  EXPECT_TRUE(Index(dir.path(), db / "i.db", settings).events.empty());  // mtime recorded
+  EXPECT_TRUE(Reindex().events.empty());  // mtime recorded
 }
 
-TEST(IncrementalTest, ChangedFileEmbedsOnlyItsNewTexts) {
-  TempDir dir, db;
-  WriteTree(dir);
+TEST_F(IncrementalTest, ChangedFileEmbedsOnlyItsNewTexts) {
   FakeEmbedder model("count@1");
-  RunSettings settings;
   settings.embedder = &model;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  ASSERT_TRUE(Reindex().status.ok());
   model.Clear();
   WriteFile(dir / "src/util.ts",
             "export function add(a: number, b: number) { return a + b; }\n"
             "export function mul(a: number, b: number) { return a * b * 1; }\n");
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok());
   EXPECT_EQ(again.summary.changes.changed, 1);
   EXPECT_EQ(again.summary.changes.unchanged, 3);
@@ -166,32 +173,24 @@ TEST(IncrementalTest, ChangedFileEmbedsOnlyItsNewTexts) {
   EXPECT_NE(model.texts()[0].find("a * b * 1"), std::string::npos);
   EXPECT_EQ(again.summary.changes.reused_vectors, 1);
   EXPECT_TRUE(again.summary.graph.rebuilt);
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+  ExpectFresh();
 }
 
-TEST(IncrementalTest, DeletedFileLosesItsRowsAndGraph) {
-  TempDir dir, db;
-  WriteTree(dir);
-  RunSettings settings;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+TEST_F(IncrementalTest, DeletedFileLosesItsRowsAndGraph) {
+  ASSERT_TRUE(Reindex().status.ok());
   std::filesystem::remove(dir / "src/calc.ts");
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok());
   EXPECT_EQ(again.summary.changes.deleted, 1);
   EXPECT_TRUE(again.events.empty());
+  EXPECT_TRUE(QueryRows(db, "SELECT 1 FROM code_chunks WHERE file_path = 'src/calc.ts'").empty());
   EXPECT_TRUE(
-      QueryRows(db / "i.db", "SELECT 1 FROM code_chunks WHERE file_path = 'src/calc.ts'").empty());
-  EXPECT_TRUE(
-      QueryRows(db / "i.db", "SELECT 1 FROM nodes WHERE properties->>'file_path' = 'src/calc.ts'")
-          .empty());
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+      QueryRows(db, "SELECT 1 FROM nodes WHERE properties->>'file_path' = 'src/calc.ts'").empty());
+  ExpectFresh();
 }
 
-TEST(IncrementalTest, FilesDeletedAfterTheScanAreDroppedNotRecordedAsProblems) {
-  TempDir dir, db;
-  WriteTree(dir);
-  RunSettings settings;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+TEST_F(IncrementalTest, FilesDeletedAfterTheScanAreDroppedNotRecordedAsProblems) {
+  ASSERT_TRUE(Reindex().status.ok());
   // A changed file and a new one, both gone by the time the run reads them (an editor's
   // temporary file, a branch switch going on during the run).
   WriteFile(dir / "src/calc.ts", "export class Calc {}\n");
@@ -200,73 +199,64 @@ TEST(IncrementalTest, FilesDeletedAfterTheScanAreDroppedNotRecordedAsProblems) {
     std::filesystem::remove(dir / "src/calc.ts");
     std::filesystem::remove(dir / "src/fleeting.ts");
   };
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok()) << again.status.ToString();
   EXPECT_EQ(again.summary.changes.deleted, 1);
   EXPECT_EQ(again.summary.changes.added, 0);
   EXPECT_EQ(again.summary.skipped_files, 0);
   EXPECT_EQ(again.summary.error_files, 0);
-  EXPECT_TRUE(QueryRows(db / "i.db",
+  EXPECT_TRUE(QueryRows(db,
                         "SELECT file_path FROM files WHERE file_path IN "
                         "('src/calc.ts', 'src/fleeting.ts')")
                   .empty());
   settings.after_scan = nullptr;
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+  ExpectFresh();
 }
 
-TEST(IncrementalTest, RenamedFileReusesEveryVector) {
-  TempDir dir, db;
-  WriteTree(dir);
+TEST_F(IncrementalTest, RenamedFileReusesEveryVector) {
   FakeEmbedder model("count@1");
-  RunSettings settings;
   settings.embedder = &model;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  ASSERT_TRUE(Reindex().status.ok());
   model.Clear();
   std::filesystem::rename(dir / "lib/helper.js", dir / "lib/helpers.js");
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok());
   EXPECT_EQ(model.calls(), 0);
   EXPECT_EQ(again.summary.changes.added, 1);
   EXPECT_EQ(again.summary.changes.deleted, 1);
   EXPECT_GT(again.summary.changes.reused_vectors, 0);
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+  ExpectFresh();
 }
 
-TEST(IncrementalTest, ModelChangeReembedsEverythingAndSaysSo) {
-  TempDir dir, db;
-  WriteTree(dir);
+TEST_F(IncrementalTest, ModelChangeReembedsEverythingAndSaysSo) {
   FakeEmbedder one("count@1"), two("count@2");
-  RunSettings settings;
   settings.embedder = &one;
-  IndexRun first = Index(dir.path(), db / "i.db", settings);
+  IndexRun first = Reindex();
   ASSERT_TRUE(first.status.ok());
   settings.embedder = &two;
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok());
   EXPECT_NE(again.summary.changes.redo_reason.find("model changed"), std::string::npos)
       << again.summary.changes.redo_reason;
   EXPECT_EQ(static_cast<int64_t>(two.texts().size()), first.summary.total_chunks);
   EXPECT_EQ(again.summary.changes.reused_vectors, 0);
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &two);
+  ExpectFresh();
   // And --no-embed drops the vectors.
   settings.embedder = nullptr;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
-  EXPECT_EQ(QueryRows(db / "i.db",
+  ASSERT_TRUE(Reindex().status.ok());
+  EXPECT_EQ(QueryRows(db,
                       "SELECT COUNT(*) FROM code_chunks WHERE embedding_code IS "
                       "NOT NULL")[0],
             "0");
 }
 
-TEST(IncrementalTest, ChunkingRulesChangeRechunksEveryFileReusingVectors) {
-  TempDir dir, db;
-  WriteTree(dir);
+TEST_F(IncrementalTest, ChunkingRulesChangeRechunksEveryFileReusingVectors) {
   FakeEmbedder model("count@1");
-  RunSettings settings;
   settings.embedder = &model;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  ASSERT_TRUE(Reindex().status.ok());
   model.Clear();
   settings.parse.max_chunk_lines = 300;  // changes the stamp, not these small files' chunks
-  IndexRun again = Index(dir.path(), db / "i.db", settings);
+  IndexRun again = Reindex();
   ASSERT_TRUE(again.status.ok());
   EXPECT_NE(again.summary.changes.redo_reason.find("chunking rules changed"), std::string::npos);
   EXPECT_EQ(again.events.size(), 4u);
@@ -274,39 +264,34 @@ TEST(IncrementalTest, ChunkingRulesChangeRechunksEveryFileReusingVectors) {
   EXPECT_EQ(again.summary.changes.reused_vectors, again.summary.total_chunks);
 }
 
-TEST(IncrementalTest, SequentialAndParallelIncrementalRunsAgree) {
-  TempDir dir, a, b;
-  WriteTree(dir);
+TEST_F(IncrementalTest, SequentialAndParallelIncrementalRunsAgree) {
+  TempDir b;  // a second index, beside the test's
   FakeEmbedder model("count@1");
   RunSettings seq;
   seq.embedder = &model;
   RunSettings par = seq;
   par.sequential = false;
   par.workers = 4;
-  ASSERT_TRUE(Index(dir.path(), a / "i.db", seq).status.ok());
+  ASSERT_TRUE(Index(dir.path(), db, seq).status.ok());
   ASSERT_TRUE(Index(dir.path(), b / "i.db", par).status.ok());
   WriteFile(dir / "src/main.ts", "import { add } from './util';\nexport const z = add(1, 2);\n");
   std::filesystem::remove(dir / "lib/helper.js");
-  ASSERT_TRUE(Index(dir.path(), a / "i.db", seq).status.ok());
+  ASSERT_TRUE(Index(dir.path(), db, seq).status.ok());
   ASSERT_TRUE(Index(dir.path(), b / "i.db", par).status.ok());
-  EXPECT_EQ(ExportChunks(a / "i.db", "repo"), ExportChunks(b / "i.db", "repo"));
-  EXPECT_EQ(ExportGraphRows(a / "i.db"), ExportGraphRows(b / "i.db"));
+  EXPECT_EQ(ExportChunks(db, "repo"), ExportChunks(b / "i.db", "repo"));
+  EXPECT_EQ(ExportGraphRows(db), ExportGraphRows(b / "i.db"));
 }
 
-TEST(IncrementalTest, FileThatBecomesIgnoredLosesItsChunks) {
-  TempDir dir, db;
-  WriteTree(dir);
-  RunSettings settings;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+TEST_F(IncrementalTest, FileThatBecomesIgnoredLosesItsChunks) {
+  ASSERT_TRUE(Reindex().status.ok());
   WriteFile(dir / ".gitignore", "lib/\n");
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
-  EXPECT_TRUE(
-      QueryRows(db / "i.db", "SELECT 1 FROM code_chunks WHERE file_path LIKE 'lib/%'").empty());
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+  ASSERT_TRUE(Reindex().status.ok());
+  EXPECT_TRUE(QueryRows(db, "SELECT 1 FROM code_chunks WHERE file_path LIKE 'lib/%'").empty());
+  ExpectFresh();
 }
 
-TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
-  TempDir dir, db;
+TEST_F(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
+  // Its own tree, beside WriteTree's files (which no run changes).
   auto write_original = [&](int step) {
     for (int i = 0; i < 40; i += step) {
       const std::string path = dir / ("src/f" + std::to_string(i) + ".ts");
@@ -321,12 +306,11 @@ TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
   FakeEmbedder model("count@1");
   for (bool sequential : {true, false}) {
     SCOPED_TRACE(sequential ? "sequential" : "parallel");
-    std::filesystem::remove(db / "i.db");
-    RunSettings settings;
+    std::filesystem::remove(db);
     settings.embedder = &model;
     settings.sequential = sequential;
     settings.workers = 3;
-    ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());  // with a graph
+    ASSERT_TRUE(Reindex().status.ok());  // with a graph
     for (int i = 0; i < 40; i += 2) {
       const std::string path = dir / ("src/f" + std::to_string(i) + ".ts");
       WriteFile(path, "export function f" + std::to_string(i) + "() { return 7; }\n");
@@ -337,14 +321,14 @@ TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
     settings.after_file = [&](int64_t done) {
       if (done == 5) cancel = true;
     };
-    IndexRun cut = Index(dir.path(), db / "i.db", settings);
+    IndexRun cut = Reindex();
     ASSERT_TRUE(cut.status.ok()) << cut.status.ToString();
     EXPECT_TRUE(cut.summary.interrupted);
     EXPECT_EQ(cut.summary.files_done, 5);
     EXPECT_EQ(cut.summary.files_to_process, 20);
     {
       std::unique_ptr<Store> store;
-      ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+      ASSERT_TRUE(OpenStore(db, StoreOptions(), &store).ok());
       std::vector<std::string> problems;
       ASSERT_TRUE(store->CheckIntegrity("repo", &problems).ok());
       ASSERT_EQ(problems.size(), 1u);  // no orphans: only the graph to rebuild
@@ -356,14 +340,14 @@ TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
     }
     settings.cancel = nullptr;
     settings.after_file = nullptr;
-    IndexRun rest = Index(dir.path(), db / "i.db", settings);
+    IndexRun rest = Reindex();
     ASSERT_TRUE(rest.status.ok());
     EXPECT_EQ(rest.summary.changes.changed, 15);
     EXPECT_TRUE(rest.summary.graph.rebuilt);
-    ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+    ExpectFresh();
     {
       std::unique_ptr<Store> store;
-      ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+      ASSERT_TRUE(OpenStore(db, StoreOptions(), &store).ok());
       GraphSnapshot snapshot;
       ASSERT_TRUE(store->LoadGraph("repo", &snapshot).ok());
       EXPECT_FALSE(snapshot.nodes.empty());
@@ -375,15 +359,12 @@ TEST(IncrementalTest, CancelledRunLeavesAConsistentIndexTheNextRunCompletes) {
 // The graph of an incremental run is written as the rows that differ from the stored ones
 // (Store::ReplaceGraph): after edits that add, drop and break edges it still equals a full
 // rebuild's, and the rows of what no edit touched are not rewritten.
-TEST(IncrementalTest, GraphAfterEditsThatChangeEdgesEqualsAFullRebuild) {
-  TempDir dir, db;
-  WriteTree(dir);
-  RunSettings settings;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+TEST_F(IncrementalTest, GraphAfterEditsThatChangeEdgesEqualsAFullRebuild) {
+  ASSERT_TRUE(Reindex().status.ok());
   const std::string helper_node =
       "SELECT created_at FROM nodes WHERE properties->>'file_path' = 'lib/helper.js' AND "
       "node_type = 'Module'";
-  const std::vector<std::string> helper_time = QueryRows(db / "i.db", helper_node);
+  const std::vector<std::string> helper_time = QueryRows(db, helper_node);
   ASSERT_EQ(helper_time.size(), 1u);
   const std::vector<std::function<void()>> edits = {
       [&] {  // a new call and import
@@ -407,69 +388,62 @@ TEST(IncrementalTest, GraphAfterEditsThatChangeEdgesEqualsAFullRebuild) {
   for (size_t i = 0; i < edits.size(); ++i) {
     SCOPED_TRACE("edit " + std::to_string(i));
     edits[i]();
-    IndexRun run = Index(dir.path(), db / "i.db", settings);
+    IndexRun run = Reindex();
     ASSERT_TRUE(run.status.ok()) << run.status.ToString();
     EXPECT_TRUE(run.summary.graph.rebuilt);
-    ExpectEqualsFullRebuild(dir.path(), db / "i.db", nullptr);
+    ExpectFresh();
   }
-  EXPECT_EQ(QueryRows(db / "i.db", helper_node), helper_time);
+  EXPECT_EQ(QueryRows(db, helper_node), helper_time);
 }
 
 // The vector cache (Store::ListCachedVectors): a text that leaves the tree and comes back gets
 // its vector from the cache, with no Embed() call.
-TEST(IncrementalTest, TextRemovedThenRestoredIsNotEmbeddedAgain) {
-  TempDir dir, db;
-  WriteTree(dir);
+TEST_F(IncrementalTest, TextRemovedThenRestoredIsNotEmbeddedAgain) {
   FakeEmbedder model("count@1");
-  RunSettings settings;
   settings.embedder = &model;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  ASSERT_TRUE(Reindex().status.ok());
   const std::string original =
       "export function add(a: number, b: number) { return a + b; }\n"
       "export function mul(a: number, b: number) { return a * b; }\n";
   WriteFile(dir / "src/util.ts", "export function add(a: number, b: number) { return a + b; }\n");
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  ASSERT_TRUE(Reindex().status.ok());
   model.Clear();
   WriteFile(dir / "src/util.ts", original);
-  IndexRun restored = Index(dir.path(), db / "i.db", settings);
+  IndexRun restored = Reindex();
   ASSERT_TRUE(restored.status.ok());
   EXPECT_EQ(restored.summary.changes.changed, 1);
   EXPECT_EQ(model.calls(), 0);
   EXPECT_EQ(restored.summary.embedding.chunks, 0);
   EXPECT_GT(restored.summary.changes.reused_vectors, 0);
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &model);
+  ExpectFresh();
 }
 
 // Cached vectors are the model's own: another model embeds every text, and the cache then drops
 // the vectors of the model no repository uses any more (so switching back embeds again).
-TEST(IncrementalTest, CachedVectorsOfAnotherModelAreNotReused) {
-  TempDir dir, db;
-  WriteTree(dir);
+TEST_F(IncrementalTest, CachedVectorsOfAnotherModelAreNotReused) {
   FakeEmbedder one("count@1"), two("count@2");
-  RunSettings settings;
   settings.embedder = &one;
-  IndexRun first = Index(dir.path(), db / "i.db", settings);
+  IndexRun first = Reindex();
   ASSERT_TRUE(first.status.ok());
-  EXPECT_GT(std::stoll(QueryRows(db / "i.db",
+  EXPECT_GT(std::stoll(QueryRows(db,
                                  "SELECT COUNT(*) FROM vector_cache WHERE model_id "
                                  "= 'count@1'")[0]),
             0);
   settings.embedder = &two;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  ASSERT_TRUE(Reindex().status.ok());
   EXPECT_EQ(static_cast<int64_t>(two.texts().size()), first.summary.total_chunks);
-  EXPECT_EQ(QueryRows(db / "i.db", "SELECT DISTINCT model_id FROM vector_cache"),
+  EXPECT_EQ(QueryRows(db, "SELECT DISTINCT model_id FROM vector_cache"),
             std::vector<std::string>{"count@2"});
   one.Clear();
   settings.embedder = &one;
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", settings).status.ok());
+  ASSERT_TRUE(Reindex().status.ok());
   EXPECT_EQ(static_cast<int64_t>(one.texts().size()), first.summary.total_chunks);
-  ExpectEqualsFullRebuild(dir.path(), db / "i.db", &one);
+  ExpectFresh();
 }
 
 // Vectors from the cache make the same rows and the same Embed() calls in every mode.
-TEST(IncrementalTest, SequentialAndParallelRunsAgreeWithCachedVectors) {
-  TempDir dir, a, b;
-  WriteTree(dir);
+TEST_F(IncrementalTest, SequentialAndParallelRunsAgreeWithCachedVectors) {
+  TempDir b;  // a second index, beside the test's
   FakeEmbedder seq_model("count@1"), par_model("count@1");
   RunSettings seq;
   seq.embedder = &seq_model;
@@ -478,7 +452,7 @@ TEST(IncrementalTest, SequentialAndParallelRunsAgreeWithCachedVectors) {
   par.sequential = false;
   par.workers = 4;
   auto both = [&] {
-    ASSERT_TRUE(Index(dir.path(), a / "i.db", seq).status.ok());
+    ASSERT_TRUE(Index(dir.path(), db, seq).status.ok());
     ASSERT_TRUE(Index(dir.path(), b / "i.db", par).status.ok());
   };
   both();
@@ -498,9 +472,9 @@ TEST(IncrementalTest, SequentialAndParallelRunsAgreeWithCachedVectors) {
     EXPECT_EQ(text.find("a * b"), std::string::npos) << text;
     EXPECT_EQ(text.find("x * 3"), std::string::npos) << text;
   }
-  EXPECT_EQ(ExportChunks(a / "i.db", "repo"), ExportChunks(b / "i.db", "repo"));
-  EXPECT_EQ(ExportGraphRows(a / "i.db"), ExportGraphRows(b / "i.db"));
-  EXPECT_EQ(QueryRows(a / "i.db",
+  EXPECT_EQ(ExportChunks(db, "repo"), ExportChunks(b / "i.db", "repo"));
+  EXPECT_EQ(ExportGraphRows(db), ExportGraphRows(b / "i.db"));
+  EXPECT_EQ(QueryRows(db,
                       "SELECT model_id, text_hash, hex(embedding) FROM vector_cache "
                       "ORDER BY 1, 2"),
             QueryRows(b / "i.db",
@@ -508,34 +482,30 @@ TEST(IncrementalTest, SequentialAndParallelRunsAgreeWithCachedVectors) {
                       "ORDER BY 1, 2"));
 }
 
-TEST(IncrementalTest, SecondWriterOfARepositoryIsRefused) {
-  TempDir dir, db;
-  WriteTree(dir);
+TEST_F(IncrementalTest, SecondWriterOfARepositoryIsRefused) {
   std::unique_ptr<Store> holder;
-  ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &holder).ok());
+  ASSERT_TRUE(OpenStore(db, StoreOptions(), &holder).ok());
   std::unique_ptr<RepositoryLock> lock;
   ASSERT_TRUE(holder->LockRepository("repo", &lock).ok());
-  IndexRun refused = Index(dir.path(), db / "i.db", RunSettings());
+  IndexRun refused = Reindex();
   EXPECT_FALSE(refused.status.ok());
   EXPECT_NE(refused.status.message().find("being indexed by another semdex process"),
             std::string::npos)
       << refused.status.ToString();
   lock.reset();
-  EXPECT_TRUE(Index(dir.path(), db / "i.db", RunSettings()).status.ok());
+  EXPECT_TRUE(Reindex().status.ok());
 }
 
-TEST(IncrementalTest, CheckFindsOrphansAndBadCounts) {
-  TempDir dir, db;
-  WriteTree(dir);
-  ASSERT_TRUE(Index(dir.path(), db / "i.db", RunSettings()).status.ok());
+TEST_F(IncrementalTest, CheckFindsOrphansAndBadCounts) {
+  ASSERT_TRUE(Reindex().status.ok());
   std::unique_ptr<Store> store;
-  ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+  ASSERT_TRUE(OpenStore(db, StoreOptions(), &store).ok());
   std::vector<std::string> problems;
   ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
   EXPECT_TRUE(problems.empty()) << problems.front();
   store.reset();
   sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open((db / "i.db").c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open((db).c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw,
                          "DELETE FROM files WHERE file_path = 'src/util.ts';"
                          "DELETE FROM nodes WHERE node_type = 'Module' AND "
@@ -543,7 +513,7 @@ TEST(IncrementalTest, CheckFindsOrphansAndBadCounts) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
-  ASSERT_TRUE(OpenStore(db / "i.db", StoreOptions(), &store).ok());
+  ASSERT_TRUE(OpenStore(db, StoreOptions(), &store).ok());
   problems.clear();
   ASSERT_TRUE(store->CheckIntegrity("repo", &problems).ok());
   std::string all;

@@ -75,25 +75,29 @@ TEST(OpenStoreTest, ReopenKeepsDataAndDoesNotMigrateAgain) {
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM code_chunks"), 3);
 }
 
-// An index made by a semdex of schema version 1 (no embedding_dim columns) is upgraded in place
-// on open, its rows kept, and the new columns work.
-TEST(OpenStoreTest, UpgradesAVersionOneIndexKeepingItsRows) {
-  TempDir dir;
-  const std::string db = dir.File("index.db");
+// An index at `db` with one file of 3 chunks in repository "r", then made into an index of an
+// older semdex by `downgrade` (SQL that drops what later schema versions added).
+void WriteOlderIndex(const std::string& db, const std::string& downgrade) {
   {
     std::unique_ptr<Store> store = OpenIndex(db);
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->WriteFile(MakeFile("r", "a.ts", 3)).ok());
   }
-  {
-    RawDb raw(db);
-    raw.Exec(
-        "ALTER TABLE repositories DROP COLUMN embedding_dim; ALTER TABLE runs DROP COLUMN "
-        "embedding_dim; DROP TABLE repository_state; DROP TRIGGER code_chunks_fts_delete; "
-        "DROP TABLE code_chunks_fts; DROP TABLE vector_cache; DROP TABLE graph_row_digests; "
-        "DELETE FROM schema_version WHERE "
-        "version > 1");
-  }
+  RawDb raw(db);
+  raw.Exec(downgrade);
+}
+
+// An index made by a semdex of schema version 1 (no embedding_dim columns) is upgraded in place
+// on open, its rows kept, and the new columns work.
+TEST(OpenStoreTest, UpgradesAVersionOneIndexKeepingItsRows) {
+  TempDir dir;
+  const std::string db = dir.File("index.db");
+  ASSERT_NO_FATAL_FAILURE(WriteOlderIndex(
+      db,
+      "ALTER TABLE repositories DROP COLUMN embedding_dim; ALTER TABLE runs DROP COLUMN "
+      "embedding_dim; DROP TABLE repository_state; DROP TRIGGER code_chunks_fts_delete; "
+      "DROP TABLE code_chunks_fts; DROP TABLE vector_cache; DROP TABLE graph_row_digests; "
+      "DELETE FROM schema_version WHERE version > 1"));
   std::unique_ptr<Store> store = OpenIndex(db);
   ASSERT_NE(store, nullptr);
   RunRecord run{"r", "/src/r", "sequential", 1, true, "m@1", 16};
@@ -114,17 +118,10 @@ TEST(OpenStoreTest, UpgradesAVersionOneIndexKeepingItsRows) {
 TEST(OpenStoreTest, UpgradesAVersionFourIndexWithAVectorCache) {
   TempDir dir;
   const std::string db = dir.File("index.db");
-  {
-    std::unique_ptr<Store> store = OpenIndex(db);
-    ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->WriteFile(MakeFile("r", "a.ts", 3)).ok());
-  }
-  {
-    RawDb raw(db);
-    raw.Exec(
-        "DROP TABLE vector_cache; DROP TABLE graph_row_digests; DELETE FROM schema_version WHERE "
-        "version > 4");
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteOlderIndex(
+      db,
+      "DROP TABLE vector_cache; DROP TABLE graph_row_digests; DELETE FROM schema_version WHERE "
+      "version > 4"));
   std::unique_ptr<Store> store = OpenIndex(db);
   ASSERT_NE(store, nullptr);
   RawDb raw(db);

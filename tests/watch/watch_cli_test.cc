@@ -77,6 +77,19 @@ void StopAndExpectCleanExit(pid_t pid, int signal, const std::string& err) {
   EXPECT_NE(ReadAll(err).find("semdex watch: stopped"), std::string::npos) << ReadAll(err);
 }
 
+// `semdex watch --no-embed` of dir/tree (one file, a.ts) into `index`, its output in out/o and
+// out/e: its pid once it says it is watching, else -1 (the watcher killed).
+pid_t StartWatching(const TempDir& dir, const std::string& index, const TempDir& out) {
+  WriteFile(dir / "tree/a.ts", "export function alpha() { return 1; }\n");
+  const pid_t pid = SpawnWatch(dir / "tree" + " --no-embed --repository repo --db " + index,
+                               out / "o", out / "e");
+  if (WaitFor([&] { return ReadAll(out / "e").find("watching") != std::string::npos; })) return pid;
+  ADD_FAILURE() << "semdex watch did not start watching: " << ReadAll(out / "e");
+  ::kill(pid, SIGKILL);
+  WaitExit(pid);
+  return -1;
+}
+
 TEST(WatchCliTest, IndexesChangesPrintsJsonAndSigintExitsCleanly) {
   TempDir dir, db, out;
   WriteFile(dir / "tree/a.ts", "export function alpha() { return 1; }\n");
@@ -118,12 +131,9 @@ TEST(WatchCliTest, IndexesChangesPrintsJsonAndSigintExitsCleanly) {
 
 TEST(WatchCliTest, SigtermExitsCleanlyAndTextModePrintsALinePerBatch) {
   TempDir dir, db, out;
-  WriteFile(dir / "tree/a.ts", "export function alpha() { return 1; }\n");
   const std::string index = db / "i.db";
-  pid_t pid = SpawnWatch(dir / "tree" + " --no-embed --repository repo --db " + index, out / "o",
-                         out / "e");
-  ASSERT_TRUE(WaitFor([&] { return ReadAll(out / "e").find("watching") != std::string::npos; }))
-      << ReadAll(out / "e");
+  const pid_t pid = StartWatching(dir, index, out);
+  ASSERT_GT(pid, 0);
   WriteFile(dir / "tree/b.ts", "export function beta() { return 2; }\n");
   ASSERT_TRUE(WaitFor([&] {
     return ReadAll(out / "e").find("batch 1 (changes") != std::string::npos;
@@ -139,12 +149,9 @@ TEST(WatchCliTest, SigtermExitsCleanlyAndTextModePrintsALinePerBatch) {
 
 TEST(WatchCliTest, ConcurrentIndexOfTheWatchedRepositoryIsRefused) {
   TempDir dir, db, out;
-  WriteFile(dir / "tree/a.ts", "export function alpha() { return 1; }\n");
   const std::string index = db / "i.db";
-  pid_t pid = SpawnWatch(dir / "tree" + " --no-embed --repository repo --db " + index, out / "o",
-                         out / "e");
-  ASSERT_TRUE(WaitFor([&] { return ReadAll(out / "e").find("watching") != std::string::npos; }))
-      << ReadAll(out / "e");
+  const pid_t pid = StartWatching(dir, index, out);
+  ASSERT_GT(pid, 0);
   testing::CommandResult r = RunCommand(kSemdex + " index " + dir / "tree" +
                                         " --no-embed --repository repo --db " + index);
   EXPECT_EQ(r.exit_code, 2);
