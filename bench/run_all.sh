@@ -5,9 +5,9 @@
 # results.json into the output directory (default .cache/bench/results-<UTC date and time>/).
 #   bench/run_all.sh [run_all.py options: --runs N --embed-runs N --corpora LIST
 #                     --embed-corpora LIST|all --skip SECTIONS --out DIR]
-# Defaults: every corpus and section, 3 runs per --no-embed case, the default model on rxjs and
-# eslint (one run each); about an hour and a half on 2 cores. `--embed-corpora all` adds the
-# default model on three and webpack (about an hour more each).
+# Defaults: every corpus and section, 3 runs per case, every corpus also with the default model:
+# 77 minutes on 2 cores (docs/benchmarks/2026-11-26-results.md). `--embed-corpora rxjs,eslint`
+# leaves out the default model on three and webpack (about 9 and 6.5 minutes a run).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
