@@ -532,9 +532,7 @@ Status RunIndex(const IndexOptions& options, Store* store, IndexSummary* summary
   }
   if (options.embedder != nullptr && !plan.to_process.empty()) {
     std::vector<std::string> cached;
-    if (Status s =
-            store->ListCachedVectors(summary->embedding.model_id, summary->embedding.dim, &cached);
-        !s.ok()) {
+    if (Status s = store->ListCachedVectors(summary->embedding.model_id, &cached); !s.ok()) {
       return s;
     }
     plan.prior.cached_texts.insert(std::make_move_iterator(cached.begin()),

@@ -61,7 +61,7 @@ class PgStore : public Store {
   Status LoadChunkSources(const std::vector<std::string>& ids,
                           std::vector<std::string>* sources) override;
   // The vector cache: pg_store_vector_cache.cc.
-  Status ListCachedVectors(std::string_view model_id, int dim,
+  Status ListCachedVectors(std::string_view model_id,
                            std::vector<std::string>* text_hashes) override;
   Status LoadCachedVectors(std::string_view model_id, int dim,
                            const std::vector<std::string>& text_hashes,

@@ -14,12 +14,13 @@ namespace {
 
 // One statement per file. Rows go in in text_hash order: writers of several connections then
 // take the rows' locks in one order, so two files sharing texts wait for each other, never
-// deadlock. An existing entry keeps its vector and is marked used now, as in SQLite.
+// deadlock. An existing entry takes the vector written and is marked used now, as in SQLite.
 const std::string kUpsertSql =
     "INSERT INTO vector_cache (model_id, text_hash, embedding, used_at) "
     "SELECT $1, h, v::real[], $4 FROM unnest($2::text[], $3::text[]) AS t(h, v) "
     "ORDER BY h COLLATE \"C\" "
-    "ON CONFLICT (model_id, text_hash) DO UPDATE SET used_at = excluded.used_at";
+    "ON CONFLICT (model_id, text_hash) DO UPDATE SET embedding = excluded.embedding, used_at = "
+    "excluded.used_at";
 
 // Hashes looked up per round trip.
 constexpr size_t kLoadBatch = 1000;
@@ -42,15 +43,14 @@ Status PgStore::CacheFileVectors(const FileRow& file, const std::string& now) {
   return s.ok() ? s : Annotate(s, "vector cache");
 }
 
-Status PgStore::ListCachedVectors(std::string_view model_id, int dim,
+Status PgStore::ListCachedVectors(std::string_view model_id,
                                   std::vector<std::string>* text_hashes) {
   text_hashes->clear();
   Status s = EnsureConnected();
   if (s.ok()) {
-    s = ForEachRow(
-        "SELECT text_hash FROM vector_cache WHERE model_id = $1 AND cardinality(embedding) = $2",
-        {std::string(model_id), std::to_string(dim)},
-        [&](const PgResult& r, int i) { text_hashes->push_back(r.Text(i, 0)); });
+    s = ForEachRow("SELECT text_hash FROM vector_cache WHERE model_id = $1",
+                   {std::string(model_id)},
+                   [&](const PgResult& r, int i) { text_hashes->push_back(r.Text(i, 0)); });
   }
   if (s.ok()) return s;
   text_hashes->clear();

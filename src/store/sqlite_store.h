@@ -69,7 +69,7 @@ class SqliteStore : public Store {
   Status LoadGraph(std::string_view repository, GraphSnapshot* out) override;
   Status ListFileProblems(std::string_view repository, std::vector<FileProblem>* out) override;
   // The vector cache: sqlite_store_vector_cache.cc.
-  Status ListCachedVectors(std::string_view model_id, int dim,
+  Status ListCachedVectors(std::string_view model_id,
                            std::vector<std::string>* text_hashes) override;
   Status LoadCachedVectors(std::string_view model_id, int dim,
                            const std::vector<std::string>& text_hashes,

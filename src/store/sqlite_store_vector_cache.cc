@@ -24,16 +24,12 @@ Status SqliteStore::CacheFileVectors(const FileRow& file, const std::string& now
   return Status::Ok();
 }
 
-Status SqliteStore::ListCachedVectors(std::string_view model_id, int dim,
+Status SqliteStore::ListCachedVectors(std::string_view model_id,
                                       std::vector<std::string>* text_hashes) {
   text_hashes->clear();
   SqliteStatement stmt;
-  Status s = db_->Prepare(
-      "SELECT text_hash FROM vector_cache WHERE model_id = ?1 AND length(embedding) = ?2", &stmt);
-  if (s.ok()) {
-    stmt.BindText(1, model_id);
-    stmt.BindInt64(2, 4 * static_cast<int64_t>(dim));
-  }
+  Status s = db_->Prepare("SELECT text_hash FROM vector_cache WHERE model_id = ?1", &stmt);
+  if (s.ok()) stmt.BindText(1, model_id);
   for (bool has_row = true; s.ok();) {
     if (s = stmt.Step(&has_row); !s.ok() || !has_row) break;
     text_hashes->push_back(stmt.ColumnText(0));

@@ -29,7 +29,7 @@ Status CreateParentDirectories(const std::string& location) {
 
 }  // namespace
 
-Status Store::ListCachedVectors(std::string_view, int, std::vector<std::string>* text_hashes) {
+Status Store::ListCachedVectors(std::string_view, std::vector<std::string>* text_hashes) {
   text_hashes->clear();
   return Status::Ok();
 }

@@ -407,9 +407,11 @@ class Store {
   // again. Shared by the repositories of the index. The defaults keep no cache (a backend
   // without one): nothing is listed, loaded or pruned.
   //
-  // Replaces *text_hashes with the hashes the cache holds a vector of `model_id` (of `dim`
-  // values) for, in no particular order.
-  virtual Status ListCachedVectors(std::string_view model_id, int dim,
+  // Replaces *text_hashes with the hashes the cache holds a vector of `model_id` for, in no
+  // particular order. Listed from the key alone (SQLite reads it from the primary key's index,
+  // not the vectors' rows): a vector of another dimension than the caller's model is found by
+  // LoadCachedVectors instead (empty there), and the caller embeds that text again.
+  virtual Status ListCachedVectors(std::string_view model_id,
                                    std::vector<std::string>* text_hashes);
   // Replaces *vectors with the cached vector of each of `text_hashes`, in order (empty where the
   // cache has none of `dim` values, e.g. pruned meanwhile).

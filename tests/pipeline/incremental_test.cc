@@ -85,6 +85,14 @@ void ExpectEqualsFullRebuild(const std::string& root, const std::string& db,
   EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
+// Runs `sql` on the index at `db` behind semdex's back (to damage it).
+void ExecSql(const std::string& db, const char* sql) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+}
+
 // Sets a file's mtime an hour back, so that it is not "racy" (see ProcessFile).
 void Age(const std::string& path) {
   std::filesystem::last_write_time(
@@ -418,6 +426,36 @@ TEST_F(IncrementalTest, TextRemovedThenRestoredIsNotEmbeddedAgain) {
   ExpectFresh();
 }
 
+// A cached vector of another dimension than the model's (an index damaged by hand, or a model
+// directory replaced under the same id) is listed but not used: the text is embedded again on the
+// writer thread and the index still equals a full rebuild's.
+TEST_F(IncrementalTest, CachedVectorOfAnotherDimensionIsEmbeddedAgain) {
+  FakeEmbedder model("count@1");
+  settings.embedder = &model;
+  ASSERT_TRUE(Reindex().status.ok());
+  WriteFile(dir / "src/util.ts", "export function add(a: number, b: number) { return a + b; }\n");
+  ASSERT_TRUE(Reindex().status.ok());
+  // mul's text is now only in the cache: give its vector (and every other) one value.
+  ASSERT_NO_FATAL_FAILURE(ExecSql(db, "UPDATE vector_cache SET embedding = x'0000803f'"));
+  const std::string damaged = "SELECT COUNT(*) FROM vector_cache WHERE length(embedding) <> 16";
+  const int64_t damaged_before = std::stoll(QueryRows(db, damaged).at(0));
+  model.Clear();
+  WriteTree(dir);  // mul comes back
+  IndexRun restored = Reindex();
+  ASSERT_TRUE(restored.status.ok()) << restored.status.ToString();
+  bool mul_embedded = false;
+  for (const std::string& text : model.texts())
+    mul_embedded |= text.find("a * b") != std::string::npos;
+  EXPECT_TRUE(mul_embedded);
+  EXPECT_EQ(restored.summary.embedding.chunks, static_cast<int64_t>(model.texts().size()));
+  // The rewritten file's entries (the texts embedded again among them) hold the vectors written;
+  // the others stay damaged (semdex check reports them) until they are dropped.
+  EXPECT_LE(std::stoll(QueryRows(db, damaged).at(0)),
+            damaged_before - static_cast<int64_t>(model.texts().size()));
+  ASSERT_NO_FATAL_FAILURE(ExecSql(db, "DELETE FROM vector_cache WHERE length(embedding) <> 16"));
+  ExpectFresh();
+}
+
 // Cached vectors are the model's own: another model embeds every text, and the cache then drops
 // the vectors of the model no repository uses any more (so switching back embeds again).
 TEST_F(IncrementalTest, CachedVectorsOfAnotherModelAreNotReused) {
@@ -504,15 +542,10 @@ TEST_F(IncrementalTest, CheckFindsOrphansAndBadCounts) {
   ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
   EXPECT_TRUE(problems.empty()) << problems.front();
   store.reset();
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open((db).c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "DELETE FROM files WHERE file_path = 'src/util.ts';"
-                         "DELETE FROM nodes WHERE node_type = 'Module' AND "
-                         "properties->>'file_path' = 'src/main.ts';",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
+  ASSERT_NO_FATAL_FAILURE(ExecSql(db,
+                                  "DELETE FROM files WHERE file_path = 'src/util.ts';"
+                                  "DELETE FROM nodes WHERE node_type = 'Module' AND "
+                                  "properties->>'file_path' = 'src/main.ts';"));
   ASSERT_TRUE(OpenStore(db, StoreOptions(), &store).ok());
   problems.clear();
   ASSERT_TRUE(store->CheckIntegrity("repo", &problems).ok());

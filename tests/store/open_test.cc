@@ -140,9 +140,9 @@ TEST(OpenStoreTest, UpgradesAVersionFourIndexWithAVectorCache) {
   ASSERT_TRUE(store->WriteFile(file).ok());
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM vector_cache"), 2);
   std::vector<std::string> hashes;
-  ASSERT_TRUE(store->ListCachedVectors("m@1", 2, &hashes).ok());
+  ASSERT_TRUE(store->ListCachedVectors("m@1", &hashes).ok());
   EXPECT_EQ(hashes.size(), 2u);
-  ASSERT_TRUE(store->ListCachedVectors("m@1", 3, &hashes).ok());  // another dimension
+  ASSERT_TRUE(store->ListCachedVectors("m@2", &hashes).ok());  // another model
   EXPECT_TRUE(hashes.empty());
   std::vector<std::vector<float>> vectors;
   ASSERT_TRUE(
@@ -152,6 +152,8 @@ TEST(OpenStoreTest, UpgradesAVersionFourIndexWithAVectorCache) {
   EXPECT_TRUE(vectors[1].empty());
   ASSERT_TRUE(store->LoadCachedVectors("m@2", 2, {"hash-" + file.chunks[1].name}, &vectors).ok());
   EXPECT_TRUE(vectors[0].empty());  // another model
+  ASSERT_TRUE(store->LoadCachedVectors("m@1", 3, {"hash-" + file.chunks[1].name}, &vectors).ok());
+  EXPECT_TRUE(vectors[0].empty());  // another dimension
   std::vector<std::string> problems;
   ASSERT_TRUE(store->CheckIntegrity("", &problems).ok());
   for (const std::string& p : problems) EXPECT_EQ(p.find("vector cache"), std::string::npos) << p;
