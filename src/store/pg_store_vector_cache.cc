@@ -14,13 +14,16 @@ namespace {
 
 // One statement per file. Rows go in in text_hash order: writers of several connections then
 // take the rows' locks in one order, so two files sharing texts wait for each other, never
-// deadlock. An existing entry takes the vector written and is marked used now, as in SQLite.
+// deadlock. An existing entry is marked used now and keeps its vector unless that is of another
+// size than the one written (unusable: the run embedded the text again), as in SQLite; keeping
+// it leaves its stored (TOAST) value untouched.
 const std::string kUpsertSql =
     "INSERT INTO vector_cache (model_id, text_hash, embedding, used_at) "
     "SELECT $1, h, v::real[], $4 FROM unnest($2::text[], $3::text[]) AS t(h, v) "
     "ORDER BY h COLLATE \"C\" "
-    "ON CONFLICT (model_id, text_hash) DO UPDATE SET embedding = excluded.embedding, used_at = "
-    "excluded.used_at";
+    "ON CONFLICT (model_id, text_hash) DO UPDATE SET embedding = CASE WHEN "
+    "cardinality(vector_cache.embedding) = cardinality(excluded.embedding) THEN "
+    "vector_cache.embedding ELSE excluded.embedding END, used_at = excluded.used_at";
 
 // Hashes looked up per round trip.
 constexpr size_t kLoadBatch = 1000;

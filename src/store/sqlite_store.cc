@@ -106,12 +106,13 @@ Status SqliteStore::PrepareStatements() {
       {&stmts_.ensure_repository,
        "INSERT INTO repositories (name, created_at) VALUES (?1, ?2) "
        "ON CONFLICT (name) DO NOTHING"},
-      // The vector written replaces a cached one: it is the model's vector of the text, and the
-      // cached one may be unusable (of another dimension: the run embedded the text again).
+      // A cached vector of another size than the one written is unusable (the run embedded the
+      // text again): the written one replaces it. One of the same size stays as it is.
       {&stmts_.upsert_cached_vector,
        "INSERT INTO vector_cache (model_id, text_hash, embedding, used_at) VALUES (?1, ?2, ?3, "
-       "?4) ON CONFLICT (model_id, text_hash) DO UPDATE SET embedding = excluded.embedding, "
-       "used_at = excluded.used_at"},
+       "?4) ON CONFLICT (model_id, text_hash) DO UPDATE SET embedding = CASE WHEN "
+       "length(embedding) = length(excluded.embedding) THEN embedding ELSE excluded.embedding "
+       "END, used_at = excluded.used_at"},
   };
   for (const auto& [stmt, sql] : statements) {
     if (Status s = db_->Prepare(sql, stmt); !s.ok()) {

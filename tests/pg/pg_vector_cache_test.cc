@@ -40,6 +40,18 @@ TEST(PgVectorCacheTest, FilledByWritesWithAModelListedAndLoadedByModelAndDimensi
   ASSERT_EQ(store->WriteFile(file).ToString(), "OK");
   EXPECT_EQ(Count(url, "SELECT COUNT(*) FROM vector_cache"), 2);
   EXPECT_GE(PgRows(url, "SELECT MIN(used_at) FROM vector_cache").at(0), used_at);
+  // Written again over an entry of another size (unusable): the written vector replaces it; an
+  // entry of the same size keeps its vector.
+  const std::string first = "'hash-" + file.chunks[0].name + "'";
+  const std::string second = "'hash-" + file.chunks[1].name + "'";
+  PgRows(url, "UPDATE vector_cache SET embedding = '{7}' WHERE text_hash = " + first);
+  PgRows(url, "UPDATE vector_cache SET embedding = '{3,4}' WHERE text_hash = " + second);
+  ASSERT_EQ(store->WriteFile(file).ToString(), "OK");
+  EXPECT_EQ(PgRows(url, "SELECT embedding FROM vector_cache WHERE text_hash = " + first),
+            std::vector<std::string>{"{1,2.5}"});
+  EXPECT_EQ(PgRows(url, "SELECT embedding FROM vector_cache WHERE text_hash = " + second),
+            std::vector<std::string>{"{3,4}"});
+  PgRows(url, "UPDATE vector_cache SET embedding = '{1,2.5}' WHERE text_hash = " + second);
   // Kept after the chunks are gone.
   ASSERT_EQ(store->DeleteFiles("r", {"b.ts"}).ToString(), "OK");
   EXPECT_EQ(Count(url, "SELECT COUNT(*) FROM vector_cache"), 2);
